@@ -1,0 +1,42 @@
+// Inverted index from terms (genres, tags) to the items that carry them.
+//
+// Posting lists are sorted dense-id arrays: terms of a catalog are few and broad (18
+// genres over 10^5 items), so term recall walks whole lists term-at-a-time into a score
+// accumulator rather than intersecting them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "reco/memory.hpp"
+
+namespace reco {
+
+class TermIndex {
+ public:
+  void add(std::uint32_t id, std::span<const String> terms);
+  void remove(std::uint32_t id, std::span<const String> terms);
+  // Empty span if nobody carries the term.
+  std::span<const std::uint32_t> postings(std::string_view term) const noexcept;
+  std::size_t term_count() const noexcept { return postings_.size(); }
+  std::size_t memory_bytes() const noexcept;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+    std::size_t operator()(const String& s) const noexcept { return (*this)(view(s)); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  };
+  std::unordered_map<String, Vec<std::uint32_t>, Hash, Eq,
+                     Allocator<std::pair<const String, Vec<std::uint32_t>>>>
+      postings_;
+};
+
+}  // namespace reco

@@ -1,0 +1,168 @@
+// Item catalog (see reco/catalog.hpp).
+#include "reco/catalog.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include "reco/error.hpp"
+#include "reco/fingerprint.hpp"
+#include "reco/flat_index.hpp"
+
+namespace reco {
+
+Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric)
+    : name_(to_string(name)), dim_(dim), metric_(metric) {
+  if (dim < 1 || dim > kMaxDim)
+    throw Error("DIM must be between 1 and " + std::to_string(kMaxDim));
+  vectors_ = std::make_unique<FlatIndex>(dim, metric);
+}
+
+Catalog::~Catalog() = default;
+
+std::optional<std::uint32_t> Catalog::find(std::string_view id) const noexcept {
+  auto it = by_fp_.find(fingerprint(id));
+  if (it == by_fp_.end() || view(items_[it->second].id) != id) return std::nullopt;
+  return it->second;
+}
+
+bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
+  // Validate everything before touching anything.
+  if (u.vector) {
+    if (u.vector->size() != dim_)
+      throw Error("vector has " + std::to_string(u.vector->size()) + " values, catalog '" +
+                  std::string(name()) + "' has dimension " + std::to_string(dim_));
+    for (float x : *u.vector)
+      if (!std::isfinite(x)) throw Error("vector values must be finite numbers");
+  }
+  if (u.popularity && !std::isfinite(*u.popularity))
+    throw Error("POPULARITY must be a finite number");
+  if (u.features) {
+    std::unordered_set<std::string_view> names;
+    for (const auto& [n, v] : *u.features)
+      if (!names.insert(n).second) throw Error("duplicate feature '" + n + "'");
+  }
+  const std::uint64_t fp = fingerprint(id);
+  auto existing = by_fp_.find(fp);
+  if (existing != by_fp_.end() && view(items_[existing->second].id) != id)
+    throw Error("item id fingerprint collides with item '" +
+                std::string(view(items_[existing->second].id)) + "'");
+
+  // Build the new item's value aside, so a failed allocation leaves the catalog intact.
+  const bool created = existing == by_fp_.end();
+  Item next;
+  if (!created) next = items_[existing->second];
+  next.id = to_string(id);
+  if (u.terms) {
+    next.terms.clear();
+    std::unordered_set<std::string_view> seen;
+    for (const auto& t : *u.terms)
+      if (seen.insert(t).second) next.terms.push_back(to_string(t));
+  }
+  if (u.popularity) next.popularity = *u.popularity;
+  if (u.time) next.time = *u.time;
+  if (u.features) {
+    next.features.clear();
+    for (const auto& [n, v] : *u.features) next.features.push_back({to_string(n), to_string(v)});
+  }
+
+  std::uint32_t dense;
+  if (created) {
+    if (!free_ids_.empty()) {
+      dense = free_ids_.back();
+      free_ids_.pop_back();
+    } else {
+      if (items_.size() >= UINT32_MAX) throw Error("catalog is full");
+      dense = static_cast<std::uint32_t>(items_.size());
+      items_.emplace_back();
+      live_.push_back(0);
+      fps_.push_back(0);
+    }
+    by_fp_.emplace(fp, dense);
+    ++live_count_;
+  } else {
+    dense = existing->second;
+    if (u.terms) terms_.remove(dense, items_[dense].terms);
+  }
+  if (created || u.terms) terms_.add(dense, next.terms);
+  items_[dense] = std::move(next);
+  live_[dense] = 1;
+  fps_[dense] = fp;
+  if (u.vector) vectors_->set(dense, *u.vector);
+  ++version_;
+  order_dirty_ = true;
+  return created;
+}
+
+void Catalog::place(std::uint32_t dense, Item&& item, std::span<const float> vector) {
+  const std::uint64_t fp = fingerprint(view(item.id));
+  by_fp_.emplace(fp, dense);
+  terms_.add(dense, item.terms);
+  if (!vector.empty()) vectors_->set(dense, vector, /*stored_form=*/true);
+  items_[dense] = std::move(item);
+  live_[dense] = 1;
+  fps_[dense] = fp;
+  ++live_count_;
+  order_dirty_ = true;
+}
+
+bool Catalog::erase(std::string_view id) {
+  auto dense = find(id);
+  if (!dense) return false;
+  const std::uint32_t d = *dense;
+  free_ids_.reserve(free_ids_.size() + 1);  // the one allocation, before any change
+  terms_.remove(d, items_[d].terms);
+  vectors_->remove(d);
+  by_fp_.erase(fps_[d]);
+  items_[d] = Item{};
+  live_[d] = 0;
+  fps_[d] = 0;
+  free_ids_.push_back(d);
+  --live_count_;
+  ++version_;
+  order_dirty_ = true;
+  return true;
+}
+
+std::span<const std::uint32_t> Catalog::popular_order() const {
+  if (order_dirty_) {
+    popular_.clear();
+    popular_.reserve(live_count_);
+    for (std::uint32_t d = 0; d < items_.size(); ++d)
+      if (live_[d]) popular_.push_back(d);
+    std::sort(popular_.begin(), popular_.end(), [this](std::uint32_t a, std::uint32_t b) {
+      const Item& x = items_[a];
+      const Item& y = items_[b];
+      if (x.popularity != y.popularity) return x.popularity > y.popularity;
+      if (x.time != y.time) return x.time > y.time;
+      return a < b;
+    });
+    popular_rank_.assign(items_.size(), UINT32_MAX);
+    for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
+    order_dirty_ = false;
+  }
+  return popular_;
+}
+
+std::span<const std::uint32_t> Catalog::popular_rank() const {
+  popular_order();
+  return popular_rank_;
+}
+
+std::size_t Catalog::memory_bytes() const noexcept {
+  std::size_t bytes = sizeof(*this) + heap_bytes(name_) + heap_bytes(items_) + heap_bytes(live_) +
+                      heap_bytes(fps_) + heap_bytes(free_ids_) + heap_bytes(popular_) +
+                      heap_bytes(popular_rank_);
+  for (const Item& it : items_) {
+    bytes += heap_bytes(it.id) + heap_bytes(it.terms) + heap_bytes(it.features);
+    for (const String& t : it.terms) bytes += heap_bytes(t);
+    for (const Feature& f : it.features) bytes += heap_bytes(f.name) + heap_bytes(f.value);
+  }
+  // unordered_map: a bucket pointer per bucket plus one node per entry.
+  bytes += by_fp_.bucket_count() * sizeof(void*) +
+           by_fp_.size() * (sizeof(void*) + sizeof(std::pair<std::uint64_t, std::uint32_t>) + 8);
+  bytes += vectors_->memory_bytes() + terms_.memory_bytes();
+  return bytes;
+}
+
+}  // namespace reco

@@ -1,0 +1,196 @@
+// Recall -> merge -> order -> top K (see reco/recommender.hpp).
+#include "reco/recommender.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+
+#include "reco/error.hpp"
+
+namespace reco {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double micros(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::micro>(b - a).count();
+}
+
+constexpr std::array<std::string_view, kSourceCount> kSourceNames = {"vector", "term", "session",
+                                                                      "popular"};
+
+// Items carrying the user's terms, scored by the sum of the weights of the terms they
+// carry; ties go to the more popular item. Term-at-a-time into a dense accumulator that
+// lives as long as the thread, so a request allocates nothing proportional to the catalog.
+std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const WeightedTerm> terms,
+                                       std::size_t budget, const ItemFilter& filter) {
+  thread_local std::vector<float> acc;
+  thread_local std::vector<std::uint32_t> touched;
+  if (acc.size() < catalog.id_bound()) acc.resize(catalog.id_bound(), 0.0f);
+  touched.clear();
+  for (const WeightedTerm& t : terms) {
+    if (!(t.weight > 0)) continue;  // a zero or negative preference recalls nothing
+    for (std::uint32_t id : catalog.terms().postings(view(t.term))) {
+      if (acc[id] == 0.0f) touched.push_back(id);
+      acc[id] += t.weight;
+    }
+  }
+  const auto rank = catalog.popular_rank();
+  TopK top(budget);
+  for (std::uint32_t id : touched) {
+    const float s = acc[id];
+    acc[id] = 0.0f;
+    // The heap's tie-break is its id field, so it holds popularity ranks, not dense ids.
+    if (top.admits(s, rank[id]) && filter.allows(id)) top.push(s, rank[id]);
+  }
+  std::vector<std::uint32_t> out;
+  const auto order = catalog.popular_order();
+  for (const Hit& h : top.take_sorted()) out.push_back(order[h.id]);
+  return out;
+}
+
+std::vector<std::uint32_t> popular_recall(const Catalog& catalog, std::size_t budget,
+                                          const ItemFilter& filter) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t id : catalog.popular_order()) {
+    if (out.size() >= budget) break;
+    if (filter.allows(id)) out.push_back(id);
+  }
+  return out;
+}
+
+// Mean of the session items' vectors: one query for "more like what is being browsed".
+std::vector<float> session_query(const Catalog& catalog, std::span<const std::uint32_t> session) {
+  std::vector<float> q;
+  std::size_t n = 0;
+  for (std::uint32_t id : session) {
+    auto v = catalog.vector(id);
+    if (v.empty()) continue;
+    if (q.empty()) q.assign(v.size(), 0.0f);
+    for (std::size_t i = 0; i < v.size(); ++i) q[i] += v[i];
+    ++n;
+  }
+  for (float& x : q) x /= static_cast<float>(n);
+  return q;
+}
+
+std::vector<std::uint32_t> ids_of(const std::vector<Hit>& hits) {
+  std::vector<std::uint32_t> out;
+  out.reserve(hits.size());
+  for (const Hit& h : hits) out.push_back(h.id);
+  return out;
+}
+
+}  // namespace
+
+std::string_view source_name(Source s) { return kSourceNames[static_cast<std::size_t>(s)]; }
+
+std::optional<Source> parse_source(std::string_view s) {
+  for (std::size_t i = 0; i < kSourceCount; ++i) {
+    auto n = kSourceNames[i];
+    if (s.size() == n.size() && strncasecmp(s.data(), n.data(), n.size()) == 0)
+      return static_cast<Source>(i);
+  }
+  return std::nullopt;
+}
+
+std::array<SourceConfig, kSourceCount> default_sources(std::size_t k) {
+  return {SourceConfig{200, 1.0}, SourceConfig{200, 0.5}, SourceConfig{100, 1.0},
+          SourceConfig{k, 0.01}};
+}
+
+RecommendRequest::RecommendRequest() : sources(default_sources(k)) {}
+
+double blend_score(std::size_t rank, std::size_t budget, double weight) {
+  if (budget == 0 || rank >= budget) return 0.0;
+  return weight * (1.0 - static_cast<double>(rank) / static_cast<double>(budget));
+}
+
+RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
+                          const RecommendRequest& req) {
+  if (req.k == 0 || req.k > kMaxK) throw Error("K must be between 1 and " + std::to_string(kMaxK));
+  const auto t0 = Clock::now();
+  RecommendResult result;
+  RecommendStats& stats = result.stats;
+
+  ItemFilter filter(user ? &user->seen : nullptr, catalog.fingerprints());
+  for (std::uint32_t id : req.exclude) filter.exclude(id);
+  for (std::uint32_t id : req.session) filter.exclude(id);
+
+  std::vector<Recommendation> cands;
+  std::unordered_map<std::uint32_t, std::size_t> slot;
+  auto contribute = [&](Source s, const std::vector<std::uint32_t>& ranked) {
+    const SourceConfig& cfg = req.source(s);
+    stats.recalled[static_cast<std::size_t>(s)] = ranked.size();
+    for (std::size_t r = 0; r < ranked.size(); ++r) {
+      auto [it, fresh] = slot.try_emplace(ranked[r], cands.size());
+      if (fresh) cands.push_back({ranked[r], 0.0, 0});
+      Recommendation& c = cands[it->second];
+      c.score += blend_score(r, cfg.budget, cfg.weight);
+      c.sources |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
+    }
+  };
+
+  bool signal = false;
+  const auto& vec_cfg = req.source(Source::Vector);
+  if (user && user->vector.size() == catalog.dim()) {
+    signal = true;
+    if (vec_cfg.budget > 0)
+      contribute(Source::Vector, ids_of(catalog.vectors().search(user->vector, vec_cfg.budget, filter)));
+  }
+  const auto& term_cfg = req.source(Source::Term);
+  if (user && !user->terms.empty()) {
+    signal = true;
+    if (term_cfg.budget > 0)
+      contribute(Source::Term, term_recall(catalog, user->terms, term_cfg.budget, filter));
+  }
+  const auto& ses_cfg = req.source(Source::Session);
+  if (!req.session.empty()) {
+    std::vector<float> q = session_query(catalog, req.session);
+    if (!q.empty()) {
+      signal = true;
+      if (ses_cfg.budget > 0)
+        contribute(Source::Session, ids_of(catalog.vectors().search(q, ses_cfg.budget, filter)));
+    }
+  }
+  const auto& pop_cfg = req.source(Source::Popular);
+  if (pop_cfg.budget > 0) contribute(Source::Popular, popular_recall(catalog, pop_cfg.budget, filter));
+  stats.cold = !signal;
+  stats.candidates = cands.size();
+  const auto t1 = Clock::now();
+
+  const auto rank = catalog.popular_rank();
+  auto before = [&](const Recommendation& a, const Recommendation& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (rank[a.id] != rank[b.id]) return rank[a.id] < rank[b.id];
+    return a.id < b.id;
+  };
+  const std::size_t keep = std::min(req.k, cands.size());
+  std::partial_sort(cands.begin(), cands.begin() + keep, cands.end(), before);
+  cands.resize(keep);
+  result.items = std::move(cands);
+  const auto t2 = Clock::now();
+  stats.recall_us = micros(t0, t1);
+  stats.rank_us = micros(t1, t2);
+  stats.total_us = micros(t0, t2);
+  return result;
+}
+
+std::vector<Hit> similar(const Catalog& catalog, std::uint32_t dense, std::size_t k,
+                         ItemFilter filter) {
+  auto v = catalog.vector(dense);
+  if (v.empty()) return {};
+  filter.exclude(dense);
+  return catalog.vectors().search(v, k, filter);
+}
+
+std::vector<Hit> nearest(const Catalog& catalog, std::span<const float> query, std::size_t k,
+                         const ItemFilter& filter) {
+  if (query.size() != catalog.dim())
+    throw Error("query vector has " + std::to_string(query.size()) + " values, catalog '" +
+                std::string(catalog.name()) + "' has dimension " + std::to_string(catalog.dim()));
+  return catalog.vectors().search(query, k, filter);
+}
+
+}  // namespace reco
