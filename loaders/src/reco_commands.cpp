@@ -1,0 +1,38 @@
+// Command building for the loader (see reco_commands.hpp).
+#include "reco_offline/reco_commands.hpp"
+
+namespace reco_offline {
+
+void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric) {
+  out.clear();
+  out.add("RECO.CATALOG.CREATE").add(catalog).add("DIM").add_int(dim).add("METRIC").add(metric);
+}
+
+void build_item_set(CommandArgs& out, const std::string& catalog, const std::string& item_id,
+                    const ItemRecord* record, const float* vector, int dim) {
+  out.clear();
+  out.add("RECO.ITEM.SET").add(catalog).add(item_id);
+  if (vector) out.add("FP32").add_fp32(vector, static_cast<size_t>(dim));
+  if (!record) return;
+  out.add("TERMS").add_int(static_cast<int64_t>(record->terms.size()));
+  for (const auto& t : record->terms) out.add(t);
+  out.add("POPULARITY").add_double(record->popularity);
+  out.add("TIME").add_int(record->time);
+  out.add("FEATURES").add_int(static_cast<int64_t>(record->features.size()));
+  for (const auto& [name, value] : record->features) out.add(name).add(value);
+}
+
+void build_user_set(CommandArgs& out, const std::string& key, const UserRecord* record, const float* vector, int dim) {
+  out.clear();
+  out.add("RECO.USER.SET").add(key);
+  if (vector) out.add("FP32").add_fp32(vector, static_cast<size_t>(dim));
+  if (!record) return;
+  out.add("TERMS").add_int(static_cast<int64_t>(record->terms.size()));
+  for (const auto& [term, weight] : record->terms) out.add(term).add_float(weight);
+  out.add("FEATURES").add_int(static_cast<int64_t>(record->features.size()));
+  for (const auto& [name, value] : record->features) out.add(name).add(value);
+  out.add("SEEN").add_int(static_cast<int64_t>(record->seen.size()));
+  for (const auto& item : record->seen) out.add(item);
+}
+
+}  // namespace reco_offline

@@ -1,0 +1,206 @@
+// reco-eval: judges what is served. For every user of holdout.tsv it asks the
+// live module for RECO.RECOMMEND and scores the answer against the user's
+// held-out ratings (hit rate, recall, NDCG at K), next to baselines computed
+// the same way for the same users: the module restricted to its popularity
+// source, and, offline from the same files, the exact inner-product top K of
+// the trained vectors and the popularity order.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fmt/core.h>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "reco_offline/factor_files.hpp"
+#include "reco_offline/offline_rankers.hpp"
+#include "reco_offline/ranking_metrics.hpp"
+#include "reco_offline/records.hpp"
+#include "reco_offline/redis_client.hpp"
+#include "reco_offline/text_input.hpp"
+
+using namespace reco_offline;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Method {
+  std::string name;
+  RankingAccumulator acc;
+  std::string note;
+  double seconds = 0;
+};
+
+struct HeldOutUser {
+  std::string id;
+  std::unordered_set<std::string> relevant;
+};
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::vector<std::string> ids_of(const Reply& reply) {
+  std::vector<std::string> out;
+  for (const auto& e : reply.elements) {
+    if (e.type == Reply::Type::String || e.type == Reply::Type::Status) out.push_back(e.str);
+    else if (e.type == Reply::Type::Array && !e.elements.empty()) out.push_back(e.elements.front().str);
+  }
+  return out;
+}
+
+// Runs one RECOMMEND variant for every user; returns false (with a note) if the
+// module rejects it.
+bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>& users, const std::string& catalog,
+                const std::string& prefix, size_t k, const std::vector<std::string>& extra, size_t window) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string first_error;
+  size_t errors = 0;
+  Pipeline pipeline(conn, window, [&](uint64_t tag, const Reply& reply) {
+    if (reply.is_error()) {
+      if (errors++ == 0) first_error = reply.str;
+      return;
+    }
+    m.acc.add(ids_of(reply), users[tag].relevant);
+  });
+  CommandArgs args;
+  for (size_t u = 0; u < users.size(); ++u) {
+    args.clear();
+    args.add("RECO.RECOMMEND").add(catalog).add(prefix + users[u].id).add_int(static_cast<int64_t>(k));
+    for (const auto& e : extra) args.add(e);
+    pipeline.send(args, u);
+  }
+  pipeline.drain();
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (errors) {
+    m.note = fmt::format("{} errors, first: {}", errors, first_error);
+    return false;
+  }
+  m.note = fmt::format("{:.0f} queries/s", users.size() / std::max(m.seconds, 1e-9));
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"reco-eval: hit rate / recall / NDCG at K of served recommendations on held-out ratings"};
+  std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path;
+  int port = 6379;
+  size_t k = 10, max_users = 0, window = 256;
+  bool offline_only = false, liked_only = false;
+  app.add_option("--prepared,-p", dir, "prepared directory (holdout.tsv, users.tsv, items.tsv, factors)")->capture_default_str();
+  app.add_option("--host,-H", host, "redis host")->capture_default_str();
+  app.add_option("--port,-P", port, "redis port")->capture_default_str();
+  app.add_option("--catalog,-c", catalog, "catalog name")->capture_default_str();
+  app.add_option("--user-prefix", prefix, "user key prefix")->capture_default_str();
+  app.add_option("-k,--k", k, "cut-off K")->check(CLI::Range(1, 10000))->capture_default_str();
+  app.add_option("--users", max_users, "evaluate only the first N held-out users (0 = all)")->capture_default_str();
+  app.add_option("--args", extra, "extra RECO.RECOMMEND arguments for the served row, e.g. \"BUDGET VECTOR 200\"");
+  app.add_option("--window", window, "queries in flight")->capture_default_str();
+  app.add_flag("--offline", offline_only, "only the offline rows (no server needed)");
+  app.add_flag("--liked-only", liked_only, "count only held-out ratings > 3 as relevant");
+  app.add_option("--json", json_path, "also write the table as JSON to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
+    const std::vector<Rating> holdout = read_rating_rows(path("holdout.tsv"));
+    std::map<Id, HeldOutUser> by_user;
+    for (const auto& r : holdout) {
+      auto& u = by_user[r.user];
+      u.id = std::to_string(r.user);
+      if (!liked_only || is_positive(r)) u.relevant.insert(std::to_string(r.item));
+    }
+    std::vector<HeldOutUser> users;
+    for (auto& [id, u] : by_user) {
+      if (u.relevant.empty()) continue;
+      users.push_back(std::move(u));
+      if (max_users && users.size() >= max_users) break;
+    }
+    if (users.empty()) throw DataError(path("holdout.tsv") + ": no held-out users to evaluate");
+
+    const std::vector<ItemRecord> items = read_items(path("items.tsv"));
+    const std::vector<UserRecord> user_records = read_users(path("users.tsv"));
+    std::unordered_map<std::string, const UserRecord*> record_of;
+    for (const auto& u : user_records) record_of.emplace(u.id, &u);
+
+    std::vector<Method> methods;
+    const auto add_method = [&](std::string name) -> Method& {
+      methods.push_back(Method{std::move(name), RankingAccumulator(k), {}, 0});
+      return methods.back();
+    };
+
+    if (!offline_only) {
+      RedisConnection conn(host, port);
+      std::vector<std::string> served_args = split_words(extra);
+      Method& served = add_method("reco RECO.RECOMMEND");
+      if (!extra.empty()) served.name += " " + extra;
+      run_module(conn, served, users, catalog, prefix, k, served_args, window);
+      Method& pop = add_method("reco, popular source only");
+      run_module(conn, pop, users, catalog, prefix, k,
+                 {"BUDGET", "VECTOR", "0", "BUDGET", "TERM", "0", "BUDGET", "SESSION", "0"}, window);
+    }
+
+    // Offline references from the same files.
+    const auto t_vec = std::chrono::steady_clock::now();
+    const FactorFileSet item_files = find_factor_files(dir, "item"), user_files = find_factor_files(dir, "user");
+    if (!item_files.path.empty() && !user_files.path.empty()) {
+      const FactorTable item_vectors = read_factors(item_files.path, item_files.ids_path);
+      const FactorTable user_vectors = read_factors(user_files.path, user_files.ids_path);
+      std::unordered_map<std::string, Eigen::Index> user_row;
+      for (size_t r = 0; r < user_vectors.ids.size(); ++r) user_row.emplace(user_vectors.ids[r], static_cast<Eigen::Index>(r));
+      const VectorRanker ranker(item_vectors);
+      Method& m = add_method("vectors only, exact (offline)");
+      for (const auto& u : users) {
+        const auto rec = record_of.find(u.id);
+        std::unordered_set<std::string> seen;
+        if (rec != record_of.end()) seen.insert(rec->second->seen.begin(), rec->second->seen.end());
+        const auto row = user_row.find(u.id);
+        m.acc.add(row == user_row.end() ? std::vector<std::string>{}
+                                        : ranker.top(user_vectors.vectors.row(row->second).data(), k, seen),
+                  u.relevant);
+      }
+      m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_vec).count();
+    }
+    {
+      const auto t0 = std::chrono::steady_clock::now();
+      const PopularityRanker ranker(items);
+      Method& m = add_method("popularity (offline)");
+      for (const auto& u : users) {
+        const auto rec = record_of.find(u.id);
+        std::unordered_set<std::string> seen;
+        if (rec != record_of.end()) seen.insert(rec->second->seen.begin(), rec->second->seen.end());
+        m.acc.add(ranker.top(k, seen), u.relevant);
+      }
+      m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    fmt::print("evaluation: {} users, relevant = their {} held-out ratings, seen items excluded, K = {}\n",
+               users.size(), liked_only ? "liked (> 3)" : "last", k);
+    fmt::print("{:<34} {:>8} {:>10} {:>8}  {}\n", "method", fmt::format("HR@{}", k), fmt::format("Recall@{}", k),
+               fmt::format("NDCG@{}", k), "");
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& m : methods) {
+      const RankingMetrics r = m.acc.result();
+      if (r.users == 0) {
+        fmt::print("{:<34} {:>8} {:>10} {:>8}  {}\n", m.name, "-", "-", "-", m.note);
+        continue;
+      }
+      fmt::print("{:<34} {:>8.4f} {:>10.4f} {:>8.4f}  {}\n", m.name, r.hit_rate, r.recall, r.ndcg, m.note);
+      rows.push_back({{"method", m.name}, {"users", r.users}, {"hit_rate", r.hit_rate}, {"recall", r.recall},
+                      {"ndcg", r.ndcg}, {"note", m.note}});
+    }
+    if (!json_path.empty()) std::ofstream(json_path) << nlohmann::json{{"k", k}, {"rows", rows}}.dump(2) << "\n";
+  } catch (const RedisError& e) {
+    fmt::print(stderr, "reco-eval: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "reco-eval: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

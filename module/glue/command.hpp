@@ -1,0 +1,61 @@
+// How a command handler is called, and how its failures become replies.
+//
+// Redis calls a plain C function; an exception escaping into redis-server would abort it.
+// So every command enters through run<>(), which checks the arity, hands the handler the
+// arguments as string views, and turns every exception into an error reply: reco::Error ->
+// "ERR <message>", std::bad_alloc -> "ERR out of memory", ReplyError -> its own text
+// (WRONGTYPE), anything else -> "ERR internal error". Handlers validate all arguments before
+// they change anything, so an error reply always means nothing happened.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "redismodule.h"
+
+namespace reco::glue {
+
+// A failure whose reply does not start with "ERR" (the full reply text, code included).
+struct ReplyError {
+  std::string message;
+};
+
+struct Call {
+  RedisModuleCtx* ctx;
+  RedisModuleString** argv;                // for key names
+  std::span<const std::string_view> args;  // args[0] is the command name
+};
+
+using Handler = void (*)(const Call& call);
+
+int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler handler) noexcept;
+
+// Arity as in COMMAND INFO: n > 0 exactly n arguments, n < 0 at least -n (name included).
+template <Handler H, int Arity>
+int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (Arity > 0 ? argc != Arity : argc < -Arity) return RedisModule_WrongArity(ctx);
+  return dispatch(ctx, argv, argc, H);
+}
+
+struct CommandSpec {
+  const char* name;
+  RedisModuleCmdFunc func;
+  const char* flags;
+  int first_key, last_key, key_step;
+};
+
+// REDISMODULE_ERR if any registration fails (the module then refuses to load).
+int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs);
+
+// Error replies cannot carry CR, LF or NUL; those become spaces.
+void reply_error(RedisModuleCtx* ctx, std::string_view message);
+void reply_string(RedisModuleCtx* ctx, std::string_view s);
+
+// Each file of commands registers its own.
+int register_catalog_commands(RedisModuleCtx* ctx);
+int register_item_commands(RedisModuleCtx* ctx);
+int register_user_commands(RedisModuleCtx* ctx);
+int register_query_commands(RedisModuleCtx* ctx);
+
+}  // namespace reco::glue

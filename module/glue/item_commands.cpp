@@ -1,0 +1,127 @@
+// RECO.ITEM.SET / DEL / GET: the items of a catalog.
+//
+// Items belong to a node-level catalog, so these commands declare no keys. SET is an upsert
+// of the fields given (the engine keeps the others), parsed completely before the catalog
+// is touched; the catalog validates the update as a whole and changes nothing if it throws.
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "args.hpp"
+#include "command.hpp"
+#include "reco/catalog.hpp"
+#include "reco/error.hpp"
+#include "reco/vector_codec.hpp"
+#include "registry.hpp"
+
+namespace reco::glue {
+
+namespace {
+
+// RECO.ITEM.SET <catalog> <item> [FP32 <blob> | VALUES <n> v...] [TERMS <n> t...]
+//   [POPULARITY <p>] [TIME <unix-seconds>] [FEATURES <n> name value ...]
+void item_set(const Call& call) {
+  Catalog& catalog = registry().get(call.args[1]);
+  std::string_view id = call.args[2];
+
+  constexpr std::array<std::string_view, 6> kOptions{"FP32", "VALUES", "TERMS", "POPULARITY",
+                                                     "TIME", "FEATURES"};
+  ArgCursor args(call.args, 3);
+  OptionsSeen seen;
+  ItemUpdate update;
+  while (!args.done()) {
+    std::string_view opt = args.next_option(kOptions);
+    if (opt == "FP32" || opt == "VALUES") {
+      // One vector per item, in either encoding.
+      if (update.vector) throw Error("only one of FP32 and VALUES may be given");
+      update.vector = vector_for_catalog(args.next_vector(opt), catalog.dim());
+      continue;
+    }
+    seen.mark(opt);
+    if (opt == "TERMS") {
+      auto terms = args.next_counted("TERMS", 1);
+      reject_duplicates("TERMS", terms, 1);
+      update.terms.emplace(terms.begin(), terms.end());
+    } else if (opt == "POPULARITY") {
+      update.popularity = args.next_finite_double("POPULARITY");
+    } else if (opt == "TIME") {
+      update.time = args.next_integer("TIME", INT64_MIN, INT64_MAX);
+    } else {
+      auto pairs = args.next_counted("FEATURES", 2);
+      reject_duplicates("FEATURES", pairs, 2);
+      std::vector<std::pair<std::string, std::string>> features;
+      features.reserve(pairs.size() / 2);
+      for (std::size_t i = 0; i < pairs.size(); i += 2) {
+        features.emplace_back(std::string(pairs[i]), std::string(pairs[i + 1]));
+      }
+      update.features = std::move(features);
+    }
+  }
+
+  bool created = catalog.upsert(id, update);
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithLongLong(call.ctx, created ? 1 : 0);
+}
+
+// RECO.ITEM.DEL <catalog> <item> [<item> ...]
+void item_del(const Call& call) {
+  Catalog& catalog = registry().get(call.args[1]);
+  long long deleted = 0;
+  for (std::size_t i = 2; i < call.args.size(); ++i) {
+    if (catalog.erase(call.args[i])) ++deleted;
+  }
+  // Like DEL: nothing removed, nothing to replicate.
+  if (deleted > 0) RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithLongLong(call.ctx, deleted);
+}
+
+// RECO.ITEM.GET <catalog> <item>
+void item_get(const Call& call) {
+  const Catalog& catalog = registry().get(call.args[1]);
+  auto dense = catalog.find(call.args[2]);
+  RedisModuleCtx* ctx = call.ctx;
+  if (!dense) {
+    RedisModule_ReplyWithNull(ctx);
+    return;
+  }
+  const Item& item = catalog.item(*dense);
+  std::span<const float> vec = catalog.vector(*dense);
+
+  RedisModule_ReplyWithArray(ctx, 10);
+  reply_string(ctx, "vector");
+  if (vec.empty()) {
+    RedisModule_ReplyWithNull(ctx);
+  } else {
+    RedisModule_ReplyWithArray(ctx, static_cast<long>(vec.size()));
+    for (float v : vec) reply_string(ctx, format_float(v));
+  }
+  reply_string(ctx, "terms");
+  RedisModule_ReplyWithArray(ctx, static_cast<long>(item.terms.size()));
+  for (const String& t : item.terms) reply_string(ctx, view(t));
+  reply_string(ctx, "popularity");
+  RedisModule_ReplyWithDouble(ctx, item.popularity);
+  reply_string(ctx, "time");
+  RedisModule_ReplyWithLongLong(ctx, item.time);
+  reply_string(ctx, "features");
+  RedisModule_ReplyWithArray(ctx, static_cast<long>(item.features.size() * 2));
+  for (const Feature& f : item.features) {
+    reply_string(ctx, view(f.name));
+    reply_string(ctx, view(f.value));
+  }
+}
+
+}  // namespace
+
+int register_item_commands(RedisModuleCtx* ctx) {
+  static const CommandSpec kSpecs[] = {
+      {"reco.item.set", run<item_set, -3>, "write deny-oom", 0, 0, 0},
+      // Deleting frees memory, so it must work when the server is out of memory.
+      {"reco.item.del", run<item_del, -3>, "write", 0, 0, 0},
+      {"reco.item.get", run<item_get, 3>, "readonly fast", 0, 0, 0},
+  };
+  return register_commands(ctx, kSpecs);
+}
+
+}  // namespace reco::glue
