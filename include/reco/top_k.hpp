@@ -27,10 +27,12 @@ class TopK {
 
   // Would (score, id) enter the current top k?
   bool admits(float score, std::uint32_t id) const noexcept {
-    return heap_.size() < k_ || better(Hit{id, score}, heap_.front());
+    if (heap_.size() < k_) return true;
+    return k_ > 0 && better(Hit{id, score}, heap_.front());
   }
   void push(float score, std::uint32_t id) {
     auto worse_first = [](const Hit& a, const Hit& b) { return better(a, b); };
+    if (k_ == 0) return;
     if (heap_.size() < k_) {
       heap_.push_back({id, score});
       std::push_heap(heap_.begin(), heap_.end(), worse_first);

@@ -177,6 +177,7 @@ std::unique_ptr<UserProfile> load_user(ByteSource& in, std::uint32_t encoding) {
     WeightedTerm t;
     t.term = to_string(in.get_bytes());
     t.weight = static_cast<float>(get_finite(in, "user term weight"));
+    if (!std::isfinite(t.weight)) throw Error("corrupt user term weight");
     u->terms.push_back(std::move(t));
   }
   for (std::uint64_t n = in.get_u64(), i = 0; i < n; ++i) {
