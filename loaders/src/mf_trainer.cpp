@@ -49,6 +49,7 @@ MfModel train_mf(const std::vector<Rating>& train, const std::vector<Rating>& te
   if (config.epochs < 0) throw std::invalid_argument("epochs must be >= 0");
   if (!(config.learning_rate > 0)) throw std::invalid_argument("learning rate must be > 0");
   if (config.negatives < 0) throw std::invalid_argument("negatives must be >= 0");
+  if (!(config.negative_weight > 0)) throw std::invalid_argument("negative weight must be > 0");
 
   MfModel model;
   model.user_ids = sorted_ids(train, test, true);
@@ -95,18 +96,18 @@ MfModel train_mf(const std::vector<Rating>& train, const std::vector<Rating>& te
   float lr = config.learning_rate;
   const float reg = config.regularization;
 
-  const auto step = [&](uint32_t u, uint32_t i, float label) {
+  const auto step = [&](uint32_t u, uint32_t i, float label, float weight) {
     auto pu = model.users.row(u);
     auto qi = model.items.row(i);
     const float s = pu.dot(qi) + model.bias;
     const float p = sigmoid(s);
-    const float g = p - label;
+    const float g = weight * (p - label);
     old_user = pu.transpose();
     pu -= lr * (g * qi + reg * pu);
     qi -= lr * (g * old_user.transpose() + reg * qi);
     model.bias -= lr * g;
     const float pc = std::clamp(p, 1e-7f, 1 - 1e-7f);
-    return label > 0.5f ? -std::log(pc) : -std::log(1 - pc);
+    return weight * (label > 0.5f ? -std::log(pc) : -std::log(1 - pc));
   };
 
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -116,10 +117,10 @@ MfModel train_mf(const std::vector<Rating>& train, const std::vector<Rating>& te
     size_t updates = 0;
     for (uint32_t idx : order) {
       const DenseRating& r = rows[idx];
-      loss += step(r.user, r.item, r.label);
+      loss += step(r.user, r.item, r.label, 1.0f);
       ++updates;
       for (int n = 0; n < config.negatives && !trained_items.empty(); ++n) {
-        loss += step(r.user, trained_items[rng.below(trained_items.size())], 0.0f);
+        loss += step(r.user, trained_items[rng.below(trained_items.size())], 0.0f, config.negative_weight);
         ++updates;
       }
     }

@@ -324,7 +324,7 @@ Dataset generate_synthetic(const SyntheticConfig& c, PlantedTruth* truth) {
     for (uint32_t i : chosen) taken[i] = 0;
 
     keyed.clear();
-    for (uint32_t i : chosen) keyed.emplace_back(rng.uniform() + 0.6 * pop_rank[i], i);
+    for (uint32_t i : chosen) keyed.emplace_back(rng.uniform() + 0.25 * pop_rank[i], i);
     std::sort(keyed.begin(), keyed.end());
 
     // Sessions of quick ratings separated by days; the whole history fits in

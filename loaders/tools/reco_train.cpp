@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   app.add_option("--init", config.init_scale, "initial factor range")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--negatives", config.negatives, "sampled unrated items per rating, labelled 0 (0 = labels only)")
       ->check(CLI::Range(0, 100))->capture_default_str();
+  app.add_option("--negative-weight", config.negative_weight, "loss weight of the sampled negatives")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--seed", config.seed, "random seed")->capture_default_str();
   app.add_flag("--quiet,-q", quiet, "no per-epoch lines");
   CLI11_PARSE(app, argc, argv);
@@ -64,7 +66,7 @@ int main(int argc, char** argv) {
     if (train.empty()) throw DataError(dir + "/train.tsv: no training rows");
     fmt::print("training on {} rows, testing on {} (label: rating > 3); dim {}, {} epochs, lr {}, reg {}, seed {}{}\n",
                train.size(), test.size(), config.dim, config.epochs, config.learning_rate, config.regularization,
-               config.seed, config.negatives ? fmt::format(", {} negatives per row", config.negatives) : "");
+               config.seed, config.negatives ? fmt::format(", {} sampled negatives per row (weight {})", config.negatives, config.negative_weight) : "");
     nlohmann::json epochs = nlohmann::json::array();
     if (!quiet) fmt::print("{:>5}  {:>8}  {:>9}  {:>8}  {:>6}\n", "epoch", "loss", "train AUC", "test AUC", "time");
     const MfModel model = train_mf(train, test, config, [&](const EpochReport& r) {
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
     }
     nlohmann::json log = {{"dim", config.dim},       {"epochs", config.epochs},   {"learning_rate", config.learning_rate},
                           {"lr_decay", config.lr_decay}, {"regularization", config.regularization},
-                          {"negatives", config.negatives}, {"seed", config.seed}, {"train_rows", train.size()},
+                          {"negatives", config.negatives}, {"negative_weight", config.negative_weight}, {"seed", config.seed}, {"train_rows", train.size()},
                           {"test_rows", test.size()}, {"test_auc", final_test}, {"popularity_test_auc", pop},
                           {"per_epoch", epochs}};
     std::ofstream(path("train_log.json")) << log.dump(2) << "\n";

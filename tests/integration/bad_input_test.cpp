@@ -57,7 +57,13 @@ class BadInput : public ::testing::Test {
                              {"TYPE", "newuser"},
                              {"RECO.RECOMMEND", "c", "u", "10", "WITHSCORES"}};
     std::string s;
-    for (auto& r : pipeline(c, probes)) s += r.to_string() + "\n";
+    for (auto r : pipeline(c, probes)) {
+      // memory_bytes is an estimate that moves with lazily built caches, not data.
+      if (r.is_array())
+        for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
+          if (r.elements[j].str == "memory_bytes") r.elements[j + 1] = Reply{};
+      s += r.to_string() + "\n";
+    }
     return s;
   }
 

@@ -25,6 +25,7 @@ struct MfConfig {
   float regularization = 0.02f;
   float init_scale = 0.1f;     // initial factors uniform in [-init_scale, init_scale]
   int negatives = 0;           // extra unrated items per rating, labelled 0 (implicit-feedback variant)
+  float negative_weight = 1.0f;  // weight of those sampled rows in the loss
   uint64_t seed = 42;
 };
 
