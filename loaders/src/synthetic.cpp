@@ -114,7 +114,15 @@ std::string make_title(Rng& rng) {
     case 2: t = "The " + noun() + " of the " + noun(); break;
     case 3: t = noun() + " in " + kPlaces[rng.below(count_of(kPlaces))]; break;
     case 4: t = "The " + noun(); break;
-    default: t = adj() + " " + noun() + "s"; break;
+    default: {
+      std::string n = noun();
+      const char last = n.back();
+      if (last == 's' || last == 'h') n += "es";
+      else if (last == 'y' && std::string("aeiou").find(n[n.size() - 2]) == std::string::npos) n.back() = 'i', n += "es";
+      else n += "s";
+      t = adj() + " " + n;
+      break;
+    }
   }
   return t;
 }

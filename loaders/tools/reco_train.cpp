@@ -8,11 +8,14 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <cmath>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "reco_offline/auc.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/mf_trainer.hpp"
+#include "reco_offline/popularity_prior.hpp"
 #include "reco_offline/records.hpp"
 #include "reco_offline/text_input.hpp"
 
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   std::string dir = "data/prepared", out, format = "npy";
   MfConfig config;
   bool quiet = false;
+  std::string prior = "0";
   app.add_option("--prepared,-p", dir, "prepared directory (train.tsv, test.tsv)")->capture_default_str();
   app.add_option("--out,-o", out, "output directory for factor files (default: the prepared directory)");
   app.add_option("--format,-f", format, "factor file format")->check(CLI::IsMember({"npy", "csv", "tsv"}))->capture_default_str();
@@ -55,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--negative-weight", config.negative_weight, "loss weight of the sampled negatives")
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--seed", config.seed, "random seed")->capture_default_str();
+  app.add_option("--popularity-prior", prior,
+                 "append a popularity-prior dimension to the exported vectors: a weight, or 'auto' to choose it "
+                 "on the test part (0 = export the factors as trained)")
+      ->capture_default_str();
   app.add_flag("--quiet,-q", quiet, "no per-epoch lines");
   CLI11_PARSE(app, argc, argv);
   if (out.empty()) out = dir;
@@ -80,8 +88,30 @@ int main(int argc, char** argv) {
     const double pop = popularity_auc(train, test);
     fmt::print("test AUC {:.4f} (item popularity alone: {:.4f})\n", final_test, pop);
 
+    FactorTable users = user_factors(model), items = item_factors(model);
+    double alpha = 0;
+    if (prior == "auto") {
+      const PriorChoice c = choose_popularity_prior(model, train, test, {0, 0.5, 1, 1.5, 2, 3, 4});
+      std::string tried;
+      for (const auto& [a, hr] : c.tried) tried += fmt::format(" {}:{:.3f}", a, hr);
+      fmt::print("popularity prior: weight {} chosen by HR@10 on the test part (weight:HR{})\n", c.alpha, tried);
+      alpha = c.alpha;
+    } else {
+      char* end = nullptr;
+      alpha = std::strtod(prior.c_str(), &end);
+      if (prior.empty() || *end != '\0' || !(alpha >= 0) || !std::isfinite(alpha)) {
+        throw std::invalid_argument("--popularity-prior must be 'auto' or a weight >= 0");
+      }
+    }
+    if (alpha > 0) {
+      std::unordered_map<std::string, double> popularity;
+      for (const auto* part : {&train, &test})
+        for (const auto& r : *part) popularity[std::to_string(r.item)] += 1;
+      const float s = append_popularity_prior(users, items, popularity, alpha);
+      fmt::print("exporting {} + 1 dimensions: item[{}] = {:.4g} * log(1 + ratings), user[{}] = {:.4g}\n", config.dim,
+                 config.dim, s, config.dim, alpha / s);
+    }
     fs::create_directories(out);
-    const FactorTable users = user_factors(model), items = item_factors(model);
     const auto path = [&](const std::string& name) { return (fs::path(out) / name).string(); };
     if (format == "npy") {
       write_factors(items, path("item_factors.npy"), path("item_ids.txt"));
@@ -92,7 +122,7 @@ int main(int argc, char** argv) {
     }
     nlohmann::json log = {{"dim", config.dim},       {"epochs", config.epochs},   {"learning_rate", config.learning_rate},
                           {"lr_decay", config.lr_decay}, {"regularization", config.regularization},
-                          {"negatives", config.negatives}, {"negative_weight", config.negative_weight}, {"seed", config.seed}, {"train_rows", train.size()},
+                          {"negatives", config.negatives}, {"negative_weight", config.negative_weight}, {"popularity_prior", alpha}, {"seed", config.seed}, {"train_rows", train.size()},
                           {"test_rows", test.size()}, {"test_auc", final_test}, {"popularity_test_auc", pop},
                           {"per_epoch", epochs}};
     std::ofstream(path("train_log.json")) << log.dump(2) << "\n";

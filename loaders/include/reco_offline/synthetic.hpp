@@ -29,7 +29,7 @@ struct SyntheticConfig {
   int latent_dim = 8;
   double rating_noise = 0.65;  // sd of the noise added to the latent score
   double taste_drift = 0.5;    // size of the change of taste over a history
-  double taste_selection = 2.5;  // how much taste (vs. popularity) decides what gets rated
+  double taste_selection = 4.0;  // how much taste (vs. popularity) decides what gets rated
   double popularity_skew = 1.6;  // spread of log-popularity
   int64_t first_time = 956703932;   // 2000-04-25, the first 1M rating
   int64_t last_time = 1046454590;   // 2003-02-28, the last one

@@ -1,0 +1,133 @@
+// The command-line pipeline end to end against a live server: generate ->
+// prepare -> train -> load -> eval -> show, exit statuses included: a second
+// load succeeds and duplicates nothing, bad files and a catalog of another
+// dimension fail with a non-zero status and leave the server as it was.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "redis_server.hpp"
+#include "temp_dir.hpp"
+
+using reco::test::RedisServer;
+using reco_offline::test::TempDir;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+Run run(const std::string& command) {
+  Run r{-1, {}};
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string tool(const std::string& name) { return std::string(RECO_TOOL_DIR) + "/" + name; }
+
+class Tools : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server = new RedisServer();
+    server->start(RECO_MODULE_PATH);
+    dir = new TempDir();
+  }
+  static void TearDownTestSuite() {
+    delete server;
+    delete dir;
+  }
+  static std::string port() { return std::to_string(server->port()); }
+  static RedisServer* server;
+  static TempDir* dir;
+};
+RedisServer* Tools::server = nullptr;
+TempDir* Tools::dir = nullptr;
+
+TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
+  const std::string raw = dir->file("raw"), prep = dir->file("prep");
+  Run r = run(tool("reco-data") + " generate --users 300 --items 400 --ratings 30000 -o " + raw);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(tool("reco-data") + " prepare -d " + raw + " -o " + prep);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("MovieLens 1M"), std::string::npos) << r.output;
+  r = run(tool("reco-train") + " -p " + prep + " --dim 8 --epochs 3 --popularity-prior auto");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("test AUC"), std::string::npos) << r.output;
+
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("0 errors"), std::string::npos) << r.output;
+  const auto info = server->cmd({"RECO.CATALOG.INFO", "movies"}).as_map();
+  EXPECT_EQ(info.at("items").as_integer(), 400);
+  EXPECT_EQ(info.at("dim").as_integer(), 9);  // 8 trained + the popularity prior
+  EXPECT_EQ(server->cmd({"DBSIZE"}).integer, 300);
+
+  // Re-running duplicates nothing.
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("exists, kept"), std::string::npos) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).as_map().at("items").as_integer(), 400);
+  EXPECT_EQ(server->cmd({"DBSIZE"}).integer, 300);
+
+  r = run(tool("reco-eval") + " -p " + prep + " -P " + port());
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* row : {"reco RECO.RECOMMEND", "popular source only", "popularity (offline)", "HR@10"})
+    EXPECT_NE(r.output.find(row), std::string::npos) << r.output;
+
+  r = run(tool("reco-show") + " -p " + prep + " -P " + port() + " recommend 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("user 1"), std::string::npos) << r.output;
+  r = run(tool("reco-show") + " -p " + prep + " -P " + port() + " session 1 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("cold user"), std::string::npos) << r.output;
+
+  // A catalog of another dimension: refused, status 2, nothing changed.
+  const std::string before = server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string();
+  dir->write("small.csv", "id,a,b,c\n1,0.1,0.2,0.3\n");
+  r = run(tool("reco-load") + " --item-vectors " + dir->file("small.csv") + " -P " + port());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("exists with dimension 9"), std::string::npos) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string(), before);
+
+  // A malformed items file: status 2 before anything is sent.
+  dir->write("bad_items.tsv", "item\ttitle\tterms\tpopularity\ttime\tfeatures\n1\tX\tDrama\tlots\t0\t\n");
+  r = run(tool("reco-load") + " --items " + dir->file("bad_items.tsv") + " -P " + port());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("bad_items.tsv:2:"), std::string::npos) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string(), before);
+
+  // Record-level failures: status 1, the failing id named.
+  server->cmd({"SET", "user:7", "a plain string"});
+  r = run(tool("reco-load") + " -p " + prep + " --only users -P " + port() + " --progress never");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("7: WRONGTYPE"), std::string::npos) << r.output;
+}
+
+TEST_F(Tools, BadInputAndNoServerFailCleanly) {
+  const std::string raw = dir->file("broken");
+  ASSERT_EQ(run("mkdir -p " + raw).status, 0);
+  dir->write("broken/users.dat", "1::M::25::4::12345\n");
+  dir->write("broken/movies.dat", "1::A (1999)::Drama\n");
+  dir->write("broken/ratings.dat", "1::1::4::978300760\n1::1::4\n");
+  Run r = run(tool("reco-data") + " prepare -d " + raw + " -o " + dir->file("broken_out"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("ratings.dat:2: expected 4 fields"), std::string::npos) << r.output;
+
+  // Nothing listens on port 1.
+  dir->write("v.csv", "1,0.5\n");
+  r = run(tool("reco-load") + " --item-vectors " + dir->file("v.csv") + " -P 1");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot connect"), std::string::npos) << r.output;
+}
+
+}  // namespace
