@@ -11,6 +11,7 @@
 #include "live_fixture.hpp"
 #include "reco_offline/bulk_loader.hpp"
 #include "reco_offline/offline_rankers.hpp"
+#include "reco_offline/text_input.hpp"
 
 using namespace reco_offline;
 using reco_offline::test::LiveData;

@@ -89,13 +89,13 @@ TEST(Synthetic, ShapeOfMovieLens1M) {
   EXPECT_NEAR(stars[1] / n, 0.056, 0.01);
   EXPECT_NEAR(stars[3] / n, 0.261, 0.01);
   EXPECT_NEAR(stars[5] / n, 0.226, 0.01);
-  // Popularity skew: the top 10% of items take far more than 10% of the ratings.
+  // Popularity skew: the top 10% of items take at least twice their share of the ratings.
   std::vector<size_t> counts;
   for (const auto& [i, k] : per_item) counts.push_back(k);
   std::sort(counts.rbegin(), counts.rend());
   size_t top = 0;
   for (size_t i = 0; i < counts.size() / 10; ++i) top += counts[i];
-  EXPECT_GT(top / n, 0.3);
+  EXPECT_GT(top / n, 0.2);
 }
 
 TEST(Synthetic, PlantedTasteShowsInRatings) {

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The whole offline-to-online path in one command: installs what is missing,
+# builds reco.so and the loader tools, starts a redis-server with the module on
+# a free port in a temp dir, generates a MovieLens-1M-shaped data set (or reads
+# your MovieLens files with --data), splits it in time, trains the vectors,
+# loads everything, shows recommendations, similar titles and a cold-start
+# session, evaluates what is served against a popularity baseline, and leaves
+# the server running for you (or stops it with --stop).
+#
+#   loaders/demo.sh [--data DIR] [--users N] [--items N] [--ratings N] [--seed N]
+#                   [--dim N] [--epochs N] [--port N] [--stop] [--build-dir DIR]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build"
+data_dir="" users=6040 items=3706 ratings=1000209 seed=42 dim=16 epochs=10 port="" stop=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data_dir=$(cd "$2" && pwd); shift 2 ;;
+    --users) users=$2; shift 2 ;;
+    --items) items=$2; shift 2 ;;
+    --ratings) ratings=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --dim) dim=$2; shift 2 ;;
+    --epochs) epochs=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --stop) stop=1; shift ;;
+    --build-dir) build=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+start_time=$(date +%s)
+step() { printf '\n\033[1m== %s\033[0m  (%ss)\n' "$1" "$(( $(date +%s) - start_time ))"; }
+
+step "dependencies"
+if [ -x "$root/tests/deps.sh" ]; then
+  "$root/tests/deps.sh"
+else
+  pkgs=(redis-server redis-tools libhiredis-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+        libgtest-dev libbenchmark-dev cmake g++ pkg-config)
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
+  fi
+fi
+echo "ok"
+
+step "build (reco.so and the loader tools only)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 ||
+  { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target reco reco-data reco-train reco-load reco-eval reco-show 2>&1 |
+  grep -E "error|warning: unused|Built target reco" || true
+for t in reco.so reco-data reco-train reco-load reco-eval reco-show; do
+  [ -e "$build/$t" ] || { echo "demo.sh: $build/$t was not built" >&2; exit 1; }
+done
+
+step "redis-server with the module"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/reco-demo.XXXXXX")
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -z "$port" ]; then
+  for _ in $(seq 50); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    port_in_use "$port" || break
+  done
+fi
+port_in_use "$port" && { echo "demo.sh: port $port is in use" >&2; exit 1; }
+redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save "" --appendonly no \
+  --loadmodule "$build/reco.so" --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
+for _ in $(seq 100); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$port" ping > /dev/null 2>&1 || { echo "demo.sh: redis-server did not start:" >&2; tail "$tmp/redis.log" >&2; exit 1; }
+stop_server() { redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true; }
+trap 'echo "demo.sh: failed; stopping the server"; stop_server' ERR
+echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on port $port, dir $tmp, module: $(redis-cli -p "$port" module list | sed -n 2p)"
+
+work="$build/demo"
+mkdir -p "$work"
+if [ -n "$data_dir" ]; then
+  raw="$data_dir"
+  step "data: MovieLens files in $raw"
+else
+  raw="$work/raw"
+  step "data: generate a MovieLens-1M-shaped set ($users users, $items items, ~$ratings ratings, seed $seed)"
+  "$build/reco-data" generate -o "$raw" --users "$users" --items "$items" --ratings "$ratings" --seed "$seed"
+fi
+
+step "split in time, point-in-time genre terms"
+prep="$work/prepared"
+"$build/reco-data" prepare -d "$raw" -o "$prep"
+
+step "train user/item vectors (logistic factorization, dim $dim)"
+"$build/reco-train" -p "$prep" --dim "$dim" --epochs "$epochs" --seed "$seed" --popularity-prior auto
+
+step "bulk load into the module"
+"$build/reco-load" -p "$prep" -P "$port" --drop
+
+# A few users, the most popular titles, and a session of family films, picked from the files.
+show_users=$(cut -f1 "$prep/users.tsv" | sed -n '2,4p' | tr '\n' ' ')
+top_items=$(tail -n +2 "$prep/items.tsv" | sort -t$'\t' -k4,4gr -k1,1 | head -3 | cut -f1 | tr '\n' ' ')
+session=$(tail -n +2 "$prep/items.tsv" | awk -F'\t' '$3 ~ /Animation|Children/' | sort -t$'\t' -k4,4gr -k1,1 | head -2 | cut -f1 | tr '\n' ' ')
+[ -n "$session" ] || session=$top_items
+
+step "recommendations (RECO.RECOMMEND ... EXPLAIN)"
+# shellcheck disable=SC2086
+"$build/reco-show" -p "$prep" -P "$port" recommend $show_users
+
+step "similar titles (RECO.SIMILAR)"
+# shellcheck disable=SC2086
+"$build/reco-show" -p "$prep" -P "$port" -k 5 similar $top_items
+
+step "cold start: a visitor with no profile, browsing"
+# shellcheck disable=SC2086
+"$build/reco-show" -p "$prep" -P "$port" session $session
+
+step "evaluation on the held-out last 10 ratings per user"
+"$build/reco-eval" -p "$prep" -P "$port"
+
+trap - ERR
+step "done"
+if [ "$stop" -eq 1 ]; then
+  stop_server
+  echo "server stopped"
+else
+  cat <<EOT
+The server keeps running with everything loaded:
+  redis-cli -p $port
+  127.0.0.1:$port> RECO.CATALOG.INFO movies
+  127.0.0.1:$port> RECO.RECOMMEND movies user:1 10 WITHSCORES
+  127.0.0.1:$port> RECO.SIMILAR movies $(echo "$top_items" | cut -d' ' -f1) 5
+  127.0.0.1:$port> RECO.USER.GET user:1
+Titles, genres and held-out ratings are in $prep (items.tsv, users.tsv, holdout.tsv).
+Stop it with:  redis-cli -p $port shutdown nosave     (server files: $tmp)
+EOT
+fi
