@@ -71,7 +71,8 @@ struct RecommendResult {
 // recalled it; ties break by popular order, then dense id.
 double blend_score(std::size_t rank, std::size_t budget, double weight);
 
-// `user` may be null (cold). Its vector is used only if its size equals the catalog's dim.
+// `user` may be null (cold). A vector whose size differs from the catalog's dim is ignored
+// here; RECO.RECOMMEND refuses such a request before it gets this far.
 RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
                           const RecommendRequest& request);
 

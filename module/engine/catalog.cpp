@@ -110,7 +110,9 @@ bool Catalog::erase(std::string_view id) {
   auto dense = find(id);
   if (!dense) return false;
   const std::uint32_t d = *dense;
-  free_ids_.reserve(free_ids_.size() + 1);  // the one allocation, before any change
+  // The one allocation, before any change; geometric so that mass deletes stay linear.
+  if (free_ids_.size() == free_ids_.capacity())
+    free_ids_.reserve(std::max<std::size_t>(8, 2 * free_ids_.capacity()));
   terms_.remove(d, items_[d].terms);
   vectors_->remove(d);
   by_fp_.erase(fps_[d]);

@@ -35,10 +35,12 @@ void FlatIndex::set(std::uint32_t id, std::span<const float> v, bool stored_form
   std::size_t need = std::size_t(id) + 1;
   if (live_.size() < need) {
     // Grow geometrically in ids so that loading n items costs O(n) copies.
-    std::size_t cap = std::max<std::size_t>(need, live_.size() + live_.size() / 2);
-    rows_.reserve(cap * dim_);
-    norms2_.reserve(cap);
-    live_.reserve(cap);
+    if (live_.capacity() < need) {
+      std::size_t cap = std::max<std::size_t>(need, live_.capacity() * 2);
+      rows_.reserve(cap * dim_);
+      norms2_.reserve(cap);
+      live_.reserve(cap);
+    }
     rows_.resize(need * dim_, 0.0f);
     norms2_.resize(need, 0.0f);
     live_.resize(need, 0);

@@ -112,7 +112,9 @@ TEST_F(Memory, DeletingUsersReturnsTheirMemory) {
       load(loader, cmds);
     }
     loaded = used_memory();
-    if (round > 0) EXPECT_GE(loaded - base, 50 * 1000 * 8 * 9 / 10);  // other buffers move a little
+    if (round > 0) {
+      EXPECT_GE(loaded - base, 50 * 1000 * 8 * 9 / 10);  // other buffers move a little
+    }
     ASSERT_EQ(c.cmd(del).integer, 50);
   }
   EXPECT_LE(used_memory() - base, (loaded - base) / 10);

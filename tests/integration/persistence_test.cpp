@@ -164,9 +164,11 @@ void expect_same(const std::vector<Observation>& before, const std::vector<Obser
 
 // The observations must show a populated server, or comparing them proves nothing.
 void expect_populated(const std::vector<Observation>& obs) {
-  for (auto& [what, reply] : obs)
-    if (what.find("doomed") == std::string::npos)
+  for (auto& [what, reply] : obs) {
+    if (what.find("doomed") == std::string::npos) {
       EXPECT_NE(reply.rfind("(error)", 0), 0u) << what << " -> " << reply;
+    }
+  }
   for (auto& [what, reply] : obs) {
     if (what == "RECO.CATALOG.INFO films") {
       EXPECT_TRUE(reply.find("\"items\", (integer) 298") != std::string::npos ||
