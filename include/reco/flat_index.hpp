@@ -1,8 +1,7 @@
 // Exact k-nearest search by scanning every vector.
 //
-// Vectors sit in one row-major block indexed by dense id, so a query is a single
-// matrix-vector product (Eigen, vectorised) over cache-sized chunks followed by a top-k
-// selection. Exact recall and no build cost: right for catalogs up to ~10^5 items, and the
+// Vectors sit in one row-major block indexed by dense id, so a query streams through
+// memory once: vectorised dot products (Eigen) over chunks, then a top-k selection. Exact recall and no build cost: right for catalogs up to ~10^5 items, and the
 // reference an approximate index is measured against.
 #pragma once
 

@@ -10,7 +10,6 @@
 namespace reco {
 namespace {
 
-using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 // Rows scored per product: the score buffer stays in L1 and the rows stream from memory once.
 constexpr std::size_t kChunkRows = 1024;
 
@@ -82,8 +81,11 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
   const std::size_t n = live_.size();
   for (std::size_t start = 0; start < n; start += kChunkRows) {
     const std::size_t rows = std::min(kChunkRows, n - start);
-    Eigen::Map<const RowMajor> block(rows_.data() + start * dim_, rows, dim_);
-    scores.head(rows).noalias() = block * q;
+    // One vectorised dot product a row: measured (bench/flat_index_bench) ~2x faster than
+    // Eigen's row-major matrix-vector kernel once the vectors no longer fit in cache.
+    const float* base = rows_.data() + start * dim_;
+    for (std::size_t r = 0; r < rows; ++r)
+      scores[r] = Eigen::Map<const Eigen::VectorXf>(base + r * dim_, dim_).dot(q);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::uint32_t id = static_cast<std::uint32_t>(start + r);
       float s = scores[r];
