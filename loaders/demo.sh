@@ -50,10 +50,11 @@ fi
 echo "ok"
 
 step "build (reco.so and the loader tools only)"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target reco reco-data reco-train reco-load reco-eval reco-show 2>&1 |
-  grep -E "error|warning: unused|Built target reco" || true
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/demo-configure.log" 2>&1 ||
+  { cat "$build/demo-configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target reco reco-offline 2>&1 |
+  grep -E "error|Built target reco" || true
 for t in reco.so reco-data reco-train reco-load reco-eval reco-show; do
   [ -e "$build/$t" ] || { echo "demo.sh: $build/$t was not built" >&2; exit 1; }
 done
@@ -98,9 +99,11 @@ step "bulk load into the module"
 "$build/reco-load" -p "$prep" -P "$port" --drop
 
 # A few users, the most popular titles, and a session of family films, picked from the files.
+# (sed -n rather than head: head would close the pipe early and trip pipefail.)
 show_users=$(cut -f1 "$prep/users.tsv" | sed -n '2,4p' | tr '\n' ' ')
-top_items=$(tail -n +2 "$prep/items.tsv" | sort -t$'\t' -k4,4gr -k1,1 | head -3 | cut -f1 | tr '\n' ' ')
-session=$(tail -n +2 "$prep/items.tsv" | awk -F'\t' '$3 ~ /Animation|Children/' | sort -t$'\t' -k4,4gr -k1,1 | head -2 | cut -f1 | tr '\n' ' ')
+top_items=$(tail -n +2 "$prep/items.tsv" | sort -t$'\t' -k4,4gr -k1,1 | sed -n '1,3p' | cut -f1 | tr '\n' ' ')
+session=$(tail -n +2 "$prep/items.tsv" | awk -F'\t' '$3 ~ /Animation|Children/' | sort -t$'\t' -k4,4gr -k1,1 |
+  sed -n '1,2p' | cut -f1 | tr '\n' ' ')
 [ -n "$session" ] || session=$top_items
 
 step "recommendations (RECO.RECOMMEND ... EXPLAIN)"

@@ -17,7 +17,8 @@
 #include "reco_offline/synthetic.hpp"
 #include "reco_offline/text_input.hpp"
 
-using namespace reco_offline;
+namespace reco_offline::tools::data {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -83,7 +84,7 @@ int run_convert(const std::string& in, const std::string& in_ids, const std::str
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reco-data: generate, prepare and convert data for reco"};
   app.require_subcommand(1);
 
@@ -133,3 +134,5 @@ int main(int argc, char** argv) {
   }
   return 2;
 }
+
+}  // namespace reco_offline::tools::data

@@ -20,7 +20,8 @@
 #include "reco_offline/redis_client.hpp"
 #include "reco_offline/text_input.hpp"
 
-using namespace reco_offline;
+namespace reco_offline::tools::eval {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -86,7 +87,7 @@ bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reco-eval: hit rate / recall / NDCG at K of served recommendations on held-out ratings"};
   std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path;
   int port = 6379;
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
     for (const auto& u : user_records) record_of.emplace(u.id, &u);
 
     std::vector<Method> methods;
+    methods.reserve(8);  // references handed out below stay valid
     const auto add_method = [&](std::string name) -> Method& {
       methods.push_back(Method{std::move(name), RankingAccumulator(k), {}, 0});
       return methods.back();
@@ -140,6 +142,9 @@ int main(int argc, char** argv) {
       Method& served = add_method("reco RECO.RECOMMEND");
       if (!extra.empty()) served.name += " " + extra;
       run_module(conn, served, users, catalog, prefix, k, served_args, window);
+      Method& vec = add_method("reco, vector source only");
+      run_module(conn, vec, users, catalog, prefix, k,
+                 {"BUDGET", "TERM", "0", "BUDGET", "SESSION", "0", "BUDGET", "POPULAR", "0"}, window);
       Method& pop = add_method("reco, popular source only");
       run_module(conn, pop, users, catalog, prefix, k,
                  {"BUDGET", "VECTOR", "0", "BUDGET", "TERM", "0", "BUDGET", "SESSION", "0"}, window);
@@ -179,8 +184,8 @@ int main(int argc, char** argv) {
       m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 
-    fmt::print("evaluation: {} users, relevant = their {} held-out ratings, seen items excluded, K = {}\n",
-               users.size(), liked_only ? "liked (> 3)" : "last", k);
+    fmt::print("evaluation: {} users; relevant = {} of their held-out last ratings; seen items excluded; K = {}\n",
+               users.size(), liked_only ? "the liked (> 3)" : "all", k);
     fmt::print("{:<34} {:>8} {:>10} {:>8}  {}\n", "method", fmt::format("HR@{}", k), fmt::format("Recall@{}", k),
                fmt::format("NDCG@{}", k), "");
     nlohmann::json rows = nlohmann::json::array();
@@ -204,3 +209,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace reco_offline::tools::eval

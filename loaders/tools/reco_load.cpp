@@ -14,10 +14,11 @@
 #include "reco_offline/bulk_loader.hpp"
 #include "reco_offline/text_input.hpp"
 
-using namespace reco_offline;
+namespace reco_offline::tools::load {
+
 namespace fs = std::filesystem;
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reco-load: bulk-load items and users into the reco module"};
   std::string dir, host = "127.0.0.1", items_path, users_path, item_vectors, item_ids, user_vectors, user_ids,
               progress = "auto", only;
@@ -90,13 +91,18 @@ int main(int argc, char** argv) {
     if (do_items) {
       if (drop) {
         const Reply r = conn.command({"RECO.CATALOG.DROP", options.catalog});
-        fmt::print("dropped catalog {}: {}\n", options.catalog, r.is_error() ? r.str : "ok");
+        fmt::print("catalog {}: {}\n", options.catalog, r.is_error() ? "nothing to drop" : "dropped");
       }
       const int dim = ivec ? static_cast<int>(ivec->vectors.cols()) : 0;
       if (dim > 0) {
         const bool created = ensure_catalog(conn, options.catalog, dim, options.metric);
+        const std::string metric = created ? options.metric : catalog_info_field(conn, options.catalog, "metric");
         fmt::print("catalog {}: {} (dim {}, metric {})\n", options.catalog, created ? "created" : "exists, kept", dim,
-                   created ? options.metric : catalog_info_field(conn, options.catalog, "metric"));
+                   metric);
+        if (!created && metric != options.metric) {
+          fmt::print(stderr, "reco-load: note: catalog {} keeps its metric {}, not {} (use --drop to recreate it)\n",
+                     options.catalog, metric, options.metric);
+        }
       } else if (catalog_info_field(conn, options.catalog, "dim").empty()) {
         throw DataError("catalog \"" + options.catalog + "\" does not exist and no item vectors give its dimension");
       }
@@ -129,3 +135,5 @@ int main(int argc, char** argv) {
              seconds > 0 ? records / seconds : 0.0);
   return errors ? 1 : 0;
 }
+
+}  // namespace reco_offline::tools::load

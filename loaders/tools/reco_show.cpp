@@ -15,7 +15,8 @@
 #include "reco_offline/redis_client.hpp"
 #include "reco_offline/text_input.hpp"
 
-using namespace reco_offline;
+namespace reco_offline::tools::show {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -196,7 +197,7 @@ void show_session(Context& c, RedisConnection& conn, const std::vector<std::stri
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reco-show: recommendations, similar titles and cold-start sessions, with titles"};
   Context c;
   c.dir = "data/prepared";
@@ -231,3 +232,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace reco_offline::tools::show

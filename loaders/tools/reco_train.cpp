@@ -19,7 +19,8 @@
 #include "reco_offline/records.hpp"
 #include "reco_offline/text_input.hpp"
 
-using namespace reco_offline;
+namespace reco_offline::tools::train {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,7 +40,7 @@ double popularity_auc(const std::vector<Rating>& train, const std::vector<Rating
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reco-train: train user/item vectors (logistic matrix factorization)"};
   std::string dir = "data/prepared", out, format = "npy";
   MfConfig config;
@@ -135,3 +136,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace reco_offline::tools::train

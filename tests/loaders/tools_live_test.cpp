@@ -92,6 +92,15 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   EXPECT_NE(r.output.find("cold start"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("like what you browse"), std::string::npos) << r.output;
 
+  // Factors converted to CSV (as if made elsewhere) load the same vectors.
+  r = run(tool("reco-data") + " convert -i " + prep + "/item_factors.npy --in-ids " + prep + "/item_ids.txt -o " +
+          dir->file("items.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string item_before = server->cmd({"RECO.ITEM.GET", "movies", "5"}).to_string();
+  r = run(tool("reco-load") + " --item-vectors " + dir->file("items.csv") + " -P " + port() + " --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.ITEM.GET", "movies", "5"}).to_string(), item_before);
+
   // A catalog of another dimension: refused, status 2, nothing changed.
   const std::string before = server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string();
   dir->write("small.csv", "id,a,b,c\n1,0.1,0.2,0.3\n");
