@@ -1,6 +1,8 @@
 // Command building for the loader (see reco_commands.hpp).
 #include "reco_offline/reco_commands.hpp"
 
+#include "reco/fingerprint.hpp"
+
 namespace reco_offline {
 
 void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric) {
@@ -31,8 +33,16 @@ void build_user_set(CommandArgs& out, const std::string& key, const UserRecord* 
   for (const auto& [term, weight] : record->terms) out.add(term).add_float(weight);
   out.add("FEATURES").add_int(static_cast<int64_t>(record->features.size()));
   for (const auto& [name, value] : record->features) out.add(name).add(value);
-  out.add("SEEN").add_int(static_cast<int64_t>(record->seen.size()));
-  for (const auto& item : record->seen) out.add(item);
+  // The seen-set travels as the fingerprints the server would compute from the ids
+  // (SEENFP): one argument instead of one per item; users with 155 seen items (the
+  // MovieLens-1M mean) load ~1.6x faster (bench/RESULTS.md).
+  std::string fps;
+  fps.reserve(record->seen.size() * 8);
+  for (const auto& item : record->seen) {
+    const std::uint64_t fp = reco::fingerprint(item);
+    for (int b = 0; b < 8; ++b) fps.push_back(static_cast<char>(fp >> (8 * b)));
+  }
+  out.add("SEENFP").add(fps);
 }
 
 }  // namespace reco_offline

@@ -3,6 +3,8 @@
 // replaces), FP32 blobs as little-endian float32, and the RESP encoding.
 #include <gtest/gtest.h>
 
+#include "reco/fingerprint.hpp"
+
 #include <cstring>
 
 #include "reco_offline/command_args.hpp"
@@ -32,15 +34,26 @@ TEST(Commands, ItemSetCarriesEveryField) {
                                                        "TIME", "0", "FEATURES", "0"}));
 }
 
+// SEENFP's blob: each id's fingerprint as 8 little-endian bytes, in the record's order.
+std::string seenfp(std::initializer_list<const char*> ids) {
+  std::string out;
+  for (const char* id : ids) {
+    const std::uint64_t fp = reco::fingerprint(id);
+    for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>(fp >> (8 * b)));
+  }
+  return out;
+}
+
 TEST(Commands, UserSetCarriesEveryField) {
   UserRecord u{"5", {{"Drama", 0.5f}}, {"1", "2", "3"}, {{"gender", "F"}}};
   CommandArgs a;
   build_user_set(a, "user:5", &u, nullptr, 0);
   EXPECT_EQ(a.to_strings(), (std::vector<std::string>{"RECO.USER.SET", "user:5", "TERMS", "1", "Drama", "0.5",
-                                                       "FEATURES", "1", "gender", "F", "SEEN", "3", "1", "2", "3"}));
+                                                       "FEATURES", "1", "gender", "F", "SEENFP",
+                                                       seenfp({"1", "2", "3"})}));
   UserRecord empty{"6", {}, {}, {}};
   build_user_set(a, "user:6", &empty, nullptr, 0);
-  EXPECT_EQ(a.to_strings(), (std::vector<std::string>{"RECO.USER.SET", "user:6", "TERMS", "0", "FEATURES", "0", "SEEN", "0"}));
+  EXPECT_EQ(a.to_strings(), (std::vector<std::string>{"RECO.USER.SET", "user:6", "TERMS", "0", "FEATURES", "0", "SEENFP", ""}));
 }
 
 TEST(Commands, CatalogCreateAndResp) {
