@@ -69,11 +69,12 @@ void check_unique(const std::vector<Record>& records, const std::string& path, c
   }
 }
 
-// Ratings files with a per-line parser; shared loop for the three layouts.
-template <class ParseLine>
-std::vector<Rating> read_lines(const std::string& path, const char* header, ParseLine parse) {
+// The loop every line-oriented reader shares: optional header, blank lines skipped, and a
+// LineContext that lets the parser name file and line in its errors.
+template <class Record, class ParseLine>
+std::vector<Record> read_lines(const std::string& path, const char* header, ParseLine parse) {
   const std::string text = read_whole_file(path);
-  std::vector<Rating> out;
+  std::vector<Record> out;
   out.reserve(text.size() / 24);
   LineCursor cursor(text);
   LineContext ctx{path, 0, {}};
@@ -128,65 +129,12 @@ const char* layout_name(MovieLensLayout layout) {
   return "?";
 }
 
-// ---- 1M ----------------------------------------------------------------------
-
-std::vector<User> read_ml1m_users(const std::string& path) {
-  const std::string text = read_whole_file(path);
-  std::vector<User> users;
-  LineCursor cursor(text);
-  LineContext ctx{path, 0, {}};
-  std::string_view line;
-  std::vector<std::string_view> f;
-  while (cursor.next(line)) {
-    ctx.line = cursor.line_number();
-    ctx.text = line;
-    if (trim(line).empty()) continue;
-    split_fields(line, "::", f);
-    ctx.expect_fields(f.size(), 5, "::");
-    User u;
-    u.id = to_id(ctx, f[0], "user id");
-    u.gender = std::string(trim(f[1]));
-    if (u.gender != "M" && u.gender != "F") ctx.fail("gender must be M or F, got \"" + std::string(f[1]) + "\"");
-    u.age = static_cast<int>(ctx.to_int(f[2], "age"));
-    if (u.age < 0 || u.age > 150) ctx.fail("age out of range: " + std::string(f[2]));
-    u.occupation = std::to_string(ctx.to_int(f[3], "occupation"));
-    u.zip = std::string(trim(f[4]));
-    users.push_back(std::move(u));
-  }
-  check_unique(users, path, "user");
-  return users;
-}
-
-std::vector<Item> read_ml1m_movies(const std::string& path) {
-  const std::string text = read_whole_file(path);
-  std::vector<Item> items;
-  LineCursor cursor(text);
-  LineContext ctx{path, 0, {}};
-  std::string_view line;
-  std::vector<std::string_view> f;
-  while (cursor.next(line)) {
-    ctx.line = cursor.line_number();
-    ctx.text = line;
-    if (trim(line).empty()) continue;
-    split_fields(line, "::", f);
-    ctx.expect_fields(f.size(), 3, "::");
-    Item it;
-    it.id = to_id(ctx, f[0], "movie id");
-    it.title = to_utf8(trim(f[1]));
-    if (it.title.empty()) ctx.fail("empty title");
-    it.year = year_from_title(it.title);
-    it.genres = split_genres(f[2]);
-    items.push_back(std::move(it));
-  }
-  check_unique(items, path, "movie");
-  return items;
-}
-
-std::vector<Rating> read_ml1m_ratings(const std::string& path, const std::unordered_set<Id>* known_users,
-                                      const std::unordered_set<Id>* known_items) {
-  return read_lines(path, nullptr, [&](const LineContext& ctx, std::string_view line, std::vector<std::string_view>& f) {
-    split_fields(line, "::", f);
-    ctx.expect_fields(f.size(), 4, "::");
+// user, item, rating, time: the same four fields in every layout, only the separator differs.
+std::vector<Rating> read_ratings(const std::string& path, const char* header, const char* sep,
+                                 const std::unordered_set<Id>* known_users, const std::unordered_set<Id>* known_items) {
+  return read_lines<Rating>(path, header, [&](const LineContext& ctx, std::string_view line, std::vector<std::string_view>& f) {
+    split_fields(line, sep, f);
+    ctx.expect_fields(f.size(), 4, std::string_view(sep) == "\t" ? "\\t" : sep);
     Rating r;
     r.user = to_id(ctx, f[0], "user id");
     r.item = to_id(ctx, f[1], "movie id");
@@ -198,19 +146,54 @@ std::vector<Rating> read_ml1m_ratings(const std::string& path, const std::unorde
   });
 }
 
+// ---- 1M ----------------------------------------------------------------------
+
+std::vector<User> read_ml1m_users(const std::string& path) {
+  auto users = read_lines<User>(path, nullptr, [&](const LineContext& ctx, std::string_view line,
+                                                std::vector<std::string_view>& f) {
+    split_fields(line, "::", f);
+    ctx.expect_fields(f.size(), 5, "::");
+    User u;
+    u.id = to_id(ctx, f[0], "user id");
+    u.gender = std::string(trim(f[1]));
+    if (u.gender != "M" && u.gender != "F") ctx.fail("gender must be M or F, got \"" + std::string(f[1]) + "\"");
+    u.age = static_cast<int>(ctx.to_int(f[2], "age"));
+    if (u.age < 0 || u.age > 150) ctx.fail("age out of range: " + std::string(f[2]));
+    u.occupation = std::to_string(ctx.to_int(f[3], "occupation"));
+    u.zip = std::string(trim(f[4]));
+    return u;
+  });
+  check_unique(users, path, "user");
+  return users;
+}
+
+std::vector<Item> read_ml1m_movies(const std::string& path) {
+  auto items = read_lines<Item>(path, nullptr, [&](const LineContext& ctx, std::string_view line,
+                                                std::vector<std::string_view>& f) {
+    split_fields(line, "::", f);
+    ctx.expect_fields(f.size(), 3, "::");
+    Item it;
+    it.id = to_id(ctx, f[0], "movie id");
+    it.title = to_utf8(trim(f[1]));
+    if (it.title.empty()) ctx.fail("empty title");
+    it.year = year_from_title(it.title);
+    it.genres = split_genres(f[2]);
+    return it;
+  });
+  check_unique(items, path, "movie");
+  return items;
+}
+
+std::vector<Rating> read_ml1m_ratings(const std::string& path, const std::unordered_set<Id>* known_users,
+                                      const std::unordered_set<Id>* known_items) {
+  return read_ratings(path, nullptr, "::", known_users, known_items);
+}
+
 // ---- 100K --------------------------------------------------------------------
 
 std::vector<User> read_ml100k_users(const std::string& path) {
-  const std::string text = read_whole_file(path);
-  std::vector<User> users;
-  LineCursor cursor(text);
-  LineContext ctx{path, 0, {}};
-  std::string_view line;
-  std::vector<std::string_view> f;
-  while (cursor.next(line)) {
-    ctx.line = cursor.line_number();
-    ctx.text = line;
-    if (trim(line).empty()) continue;
+  auto users = read_lines<User>(path, nullptr, [&](const LineContext& ctx, std::string_view line,
+                                                std::vector<std::string_view>& f) {
     split_fields(line, "|", f);
     ctx.expect_fields(f.size(), 5, "|");
     User u;
@@ -221,8 +204,8 @@ std::vector<User> read_ml100k_users(const std::string& path) {
     if (u.gender != "M" && u.gender != "F") ctx.fail("gender must be M or F, got \"" + std::string(f[2]) + "\"");
     u.occupation = std::string(trim(f[3]));
     u.zip = std::string(trim(f[4]));
-    users.push_back(std::move(u));
-  }
+    return u;
+  });
   check_unique(users, path, "user");
   return users;
 }
@@ -230,17 +213,9 @@ std::vector<User> read_ml100k_users(const std::string& path) {
 std::vector<Item> read_ml100k_items(const std::string& path) {
   // u.genre gives the flag order; it is the 1M list with "unknown" in front.
   // "unknown" is dropped: as a term it would only group unrelated films.
-  const std::string text = read_whole_file(path);
   const auto& genres = movielens_genres();
-  std::vector<Item> items;
-  LineCursor cursor(text);
-  LineContext ctx{path, 0, {}};
-  std::string_view line;
-  std::vector<std::string_view> f;
-  while (cursor.next(line)) {
-    ctx.line = cursor.line_number();
-    ctx.text = line;
-    if (trim(line).empty()) continue;
+  auto items = read_lines<Item>(path, nullptr, [&](const LineContext& ctx, std::string_view line,
+                                                std::vector<std::string_view>& f) {
     split_fields(line, "|", f);
     ctx.expect_fields(f.size(), 5 + 1 + genres.size(), "|");
     Item it;
@@ -257,26 +232,15 @@ std::vector<Item> read_ml100k_items(const std::string& path) {
       if (flag != "0" && flag != "1") ctx.fail("genre flag must be 0 or 1, got \"" + std::string(flag) + "\"");
       if (flag == "1" && g > 0) it.genres.push_back(genres[g - 1]);
     }
-    items.push_back(std::move(it));
-  }
+    return it;
+  });
   check_unique(items, path, "movie");
   return items;
 }
 
 std::vector<Rating> read_ml100k_ratings(const std::string& path, const std::unordered_set<Id>* known_users,
                                         const std::unordered_set<Id>* known_items) {
-  return read_lines(path, nullptr, [&](const LineContext& ctx, std::string_view line, std::vector<std::string_view>& f) {
-    split_fields(line, "\t", f);
-    ctx.expect_fields(f.size(), 4, "\\t");
-    Rating r;
-    r.user = to_id(ctx, f[0], "user id");
-    r.item = to_id(ctx, f[1], "movie id");
-    r.rating = to_rating(ctx, f[2]);
-    r.time = to_time(ctx, f[3]);
-    check_known(ctx, known_users, r.user, "user");
-    check_known(ctx, known_items, r.item, "movie");
-    return r;
-  });
+  return read_ratings(path, nullptr, "\t", known_users, known_items);
 }
 
 // ---- latest (CSV) ------------------------------------------------------------
@@ -312,17 +276,7 @@ std::vector<Item> read_latest_movies(const std::string& path) {
 }
 
 std::vector<Rating> read_latest_ratings(const std::string& path, const std::unordered_set<Id>* known_items) {
-  return read_lines(path, "userId", [&](const LineContext& ctx, std::string_view line, std::vector<std::string_view>& f) {
-    split_fields(line, ",", f);
-    ctx.expect_fields(f.size(), 4, ",");
-    Rating r;
-    r.user = to_id(ctx, f[0], "user id");
-    r.item = to_id(ctx, f[1], "movie id");
-    r.rating = to_rating(ctx, f[2]);
-    r.time = to_time(ctx, f[3]);
-    check_known(ctx, known_items, r.item, "movie");
-    return r;
-  });
+  return read_ratings(path, "userId", ",", nullptr, known_items);
 }
 
 // ---- directory ---------------------------------------------------------------
