@@ -11,10 +11,12 @@
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/npy.hpp"
 #include "reco_offline/text_input.hpp"
+#include "expect_data_error.hpp"
 #include "temp_dir.hpp"
 
 using namespace reco_offline;
 using reco_offline::test::TempDir;
+using reco_offline::test::expect_error;
 
 namespace {
 
@@ -58,15 +60,6 @@ std::string raw(std::initializer_list<T> values, bool big_endian = false) {
   return out;
 }
 
-template <class F>
-void expect_error(F f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected a DataError containing " << fragment;
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
 
 }  // namespace
 

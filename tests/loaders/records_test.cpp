@@ -4,22 +4,12 @@
 
 #include "reco_offline/records.hpp"
 #include "reco_offline/text_input.hpp"
+#include "expect_data_error.hpp"
 #include "temp_dir.hpp"
 
 using namespace reco_offline;
 using reco_offline::test::TempDir;
-
-namespace {
-template <class F>
-void expect_error(F f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected a DataError containing " << fragment;
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
-}  // namespace
+using reco_offline::test::expect_error;
 
 TEST(Records, ItemsRoundTrip) {
   TempDir d;
