@@ -204,20 +204,8 @@ Client& Client::operator=(Client&& other) noexcept {
 }
 
 Reply Client::cmd(const std::vector<std::string>& args) {
-  if (ctx_ == nullptr) throw std::runtime_error("client is not connected");
-  std::vector<const char*> argv;
-  std::vector<size_t> argvlen;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    argvlen.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), argvlen.data()));
-  if (r == nullptr)
-    throw std::runtime_error("command " + (args.empty() ? std::string() : args[0]) + " failed: " + ctx_->errstr);
-  Reply out = copy_reply(r);
-  freeReplyObject(r);
-  return out;
+  send(args);
+  return read_reply();
 }
 
 Reply Client::read_reply() {
