@@ -12,6 +12,7 @@
 
 #include "redis_server.hpp"
 #include "reco_offline/bulk_loader.hpp"
+#include "reco_offline/dataset.hpp"
 #include "reco_offline/prng.hpp"
 
 using namespace reco_offline;
@@ -30,9 +31,7 @@ int main(int argc, char** argv) {
   app.add_option("--module", module, "module to load into the started server")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  const auto& genres = std::vector<std::string>{"Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-                                                "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical",
-                                                "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"};
+  const auto& genres = movielens_genres();
   Rng rng(1);
   std::vector<ItemRecord> items(n_items);
   FactorTable item_vectors;
