@@ -35,18 +35,7 @@ start_time=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m  (%ss)\n' "$1" "$(( $(date +%s) - start_time ))"; }
 
 step "dependencies"
-if [ -x "$root/tests/deps.sh" ]; then
-  "$root/tests/deps.sh"
-else
-  pkgs=(redis-server redis-tools libhiredis-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-        libgtest-dev libbenchmark-dev cmake g++ pkg-config)
-  missing=()
-  for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
-  fi
-fi
+"$root/tests/deps.sh"
 echo "ok"
 
 step "build (reco.so and the loader tools only)"
