@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "reco/seen_set.hpp"
 
@@ -23,6 +25,12 @@ class ItemFilter {
   void exclude(std::uint32_t id) {
     auto it = std::lower_bound(excluded_.begin(), excluded_.end(), id);
     if (it == excluded_.end() || *it != id) excluded_.insert(it, id);
+  }
+  // A whole list at once: one sort, not an insert per id (EXCLUDE lists can be long).
+  void exclude(std::span<const std::uint32_t> ids) {
+    excluded_.insert(excluded_.end(), ids.begin(), ids.end());
+    std::sort(excluded_.begin(), excluded_.end());
+    excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
   }
 
   bool allows(std::uint32_t id) const noexcept {

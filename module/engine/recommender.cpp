@@ -115,8 +115,8 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   RecommendStats& stats = result.stats;
 
   ItemFilter filter(user ? &user->seen : nullptr, catalog.fingerprints());
-  for (std::uint32_t id : req.exclude) filter.exclude(id);
-  for (std::uint32_t id : req.session) filter.exclude(id);
+  filter.exclude(req.exclude);
+  filter.exclude(req.session);
 
   std::vector<Recommendation> cands;
   std::unordered_map<std::uint32_t, std::size_t> slot;

@@ -176,7 +176,7 @@ void similar_command(const Call& call) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
     if (opt == "EXCLUDE") {
-      for (std::uint32_t d : to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids) filter.exclude(d);
+      filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
     } else {
       with_scores = true;
     }
@@ -204,7 +204,7 @@ void knn_command(const Call& call) {
     }
     seen.mark(opt);
     if (opt == "EXCLUDE") {
-      for (std::uint32_t d : to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids) filter.exclude(d);
+      filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
     } else {
       with_scores = true;
     }
