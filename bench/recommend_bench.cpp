@@ -12,7 +12,12 @@
 //       service is paid, which favours this baseline.
 //   (f) RECO.RECOMMEND K=50 with only the vector source (BUDGET VECTOR 50, TERM 0, POPULAR 0):
 //       the very question (e) answers, asked of the module.
+//   (g) RECO.RECOMMEND K=50 over 500 vector candidates ranked by an FM model (MovieLens-shaped
+//       fields, embedding size 16), (h) the same with an MLP [64,32] on top, (i) the same 500
+//       candidates ordered by the blend (MODEL NONE): what ranking adds to a request.
 // (c), (d), (e), (f) run for users with 100 seen items and again for users with 5,000.
+// `--index` chooses the catalog's index (FLAT by default, the exact scan the split pipeline
+// also does; AUTO or HNSW to measure the graph).
 //
 // Why it is shaped so:
 // - Ops run in interleaved rounds (round r: a, b, c, ... each for N requests) so that drift
@@ -51,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "model_fixture.hpp"
 #include "redis_server.hpp"
 
 namespace {
@@ -71,6 +77,8 @@ struct Options {
   std::size_t heavy_users = 200;
   std::size_t heavy_seen = 5000;
   bool cross = true;
+  bool models = true;
+  std::string index = "FLAT";
   std::string module = RECO_MODULE_PATH;
 };
 
@@ -446,6 +454,12 @@ std::vector<std::string> vector_only_args(const User& u) {
           "BUDGET", "TERM", "0", "BUDGET", "POPULAR", "0"};
 }
 
+// 500 vector candidates, ranked by `model` (or the blend with "NONE").
+std::vector<std::string> ranked_args(const User& u, const std::string& model) {
+  return {"RECO.RECOMMEND", "cat", u.key, std::to_string(kK), "BUDGET", "VECTOR", "500",
+          "BUDGET", "TERM", "0", "BUDGET", "POPULAR", "0", "MODEL", model};
+}
+
 std::vector<std::string> knn_args(const User& u) {
   return {"RECO.KNN", "cat", std::to_string(kK), "FP32", blob(u.vec.data(), kDim)};
 }
@@ -549,7 +563,7 @@ void print_table(const std::vector<Op>& ops) {
   }
 }
 
-std::vector<Op> make_ops(Conn& c, const World& w, const Baseline& b) {
+std::vector<Op> make_ops(Conn& c, const World& w, const Baseline& b, bool models) {
   std::vector<Op> ops;
   // One stash serves every op: each op settles its batch before the next op starts.
   auto kept = std::make_shared<std::vector<std::pair<ReplyPtr, const User*>>>();
@@ -616,6 +630,22 @@ std::vector<Op> make_ops(Conn& c, const World& w, const Baseline& b) {
                      kept->clear();
                    });
   }
+  if (!models) return ops;
+  for (const auto& [tag, model] : std::vector<std::pair<std::string, std::string>>{
+           {"(g) 500 candidates ranked by FM d=16", "fm"},
+           {"(h) 500 candidates ranked by FM d=16 + MLP [64,32]", "mlp"},
+           {"(i) 500 candidates ordered by the blend", "NONE"}}) {
+    const std::vector<User>* g = &w.users;
+    ops.emplace_back(tag + " [seen " + std::to_string(g->front().seen.size()) + "]",
+                     [&c, g, kept, model](std::size_t i) {
+                       const User& u = (*g)[i % g->size()];
+                       kept->emplace_back(c.cmd(ranked_args(u, model)), &u);
+                     },
+                     [kept, tag] {
+                       for (auto& [r, u] : *kept) check_recommendation(r.get(), *u, false, false, tag);
+                       kept->clear();
+                     });
+  }
   return ops;
 }
 
@@ -623,9 +653,9 @@ void run_catalog(std::size_t n, const Options& o) {
   auto g0 = Clock::now();
   World w = make_world(n, o, 42 + n);
   Baseline base(w);
-  std::printf("\n== catalog: %zu items x %zu dims, COSINE, flat; %zu users x %zu seen, %zu users x %zu seen "
+  std::printf("\n== catalog: %zu items x %zu dims, COSINE, index %s; %zu users x %zu seen, %zu users x %zu seen "
               "(data + hnswlib index built in %.1f s)\n",
-              n, kDim, w.users.size(), w.users.front().seen.size(), w.heavy_users.size(),
+              n, kDim, o.index.c_str(), w.users.size(), w.users.front().seen.size(), w.heavy_users.size(),
               w.heavy_users.front().seen.size(), std::chrono::duration<double>(Clock::now() - g0).count());
 
   pin_self(0);  // the server inherits core 0
@@ -637,7 +667,7 @@ void run_catalog(std::size_t n, const Options& o) {
   Loader load(c);
 
   auto t0 = Clock::now();
-  load.send({"RECO.CATALOG.CREATE", "cat", "DIM", std::to_string(kDim), "METRIC", "COSINE"});
+  load.send({"RECO.CATALOG.CREATE", "cat", "DIM", std::to_string(kDim), "METRIC", "COSINE", "INDEX", o.index});
   std::size_t item_bytes = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     std::vector<std::string> a{"RECO.ITEM.SET", "cat", item_id(i), "FP32", blob(&w.raw[i * kDim], kDim),
@@ -689,9 +719,20 @@ void run_catalog(std::size_t n, const Options& o) {
   if (info["items"].as_integer() != static_cast<long long>(n))
     fail("catalog holds " + info["items"].to_string() + " items");
 
+  if (o.models) {
+    using namespace reco_model_test;
+    for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+             {"fm", model_file(movielens_spec(16, false), 1)}, {"mlp", model_file(movielens_spec(16, true), 2)}}) {
+      reco::test::Reply r = server.cmd({"RECO.MODEL.PUT", "cat", name, bytes});
+      if (r.is_error()) fail("RECO.MODEL.PUT " + name + ": " + r.str);
+    }
+  }
+
   pin_self(0);
-  check_answers(c, w, base, w.users, "100-seen");
-  check_answers(c, w, base, w.heavy_users, "heavy");
+  if (o.index == "FLAT") {
+    check_answers(c, w, base, w.users, "100-seen");
+    check_answers(c, w, base, w.heavy_users, "heavy");
+  }
 
   std::printf("  server-side time by EXPLAIN (mean of 50 users, same core):\n");
   for (const auto* g : {&w.users, &w.heavy_users}) {
@@ -701,8 +742,13 @@ void run_catalog(std::size_t n, const Options& o) {
                       [](const User& u) { return recommend_args(u, true); });
     print_server_side(c, *g, ("(f) vector source only" + tag).c_str(), vector_only_args);
   }
+  if (o.models) {
+    print_server_side(c, w.users, "(g) 500 candidates, FM", [](const User& u) { return ranked_args(u, "fm"); });
+    print_server_side(c, w.users, "(h) 500 candidates, FM + MLP", [](const User& u) { return ranked_args(u, "mlp"); });
+    print_server_side(c, w.users, "(i) 500 candidates, blend", [](const User& u) { return ranked_args(u, "NONE"); });
+  }
 
-  std::vector<Op> ops = make_ops(c, w, base);
+  std::vector<Op> ops = make_ops(c, w, base, o.models);
   std::printf("  placement: client core 0, server core 0 (all threads); %zu rounds x %zu requests per op\n", o.rounds,
               o.requests);
   run_rounds(ops, o.rounds, o.requests);
@@ -710,7 +756,7 @@ void run_catalog(std::size_t n, const Options& o) {
 
   if (o.cross) {
     std::size_t threads = pin_process(server_pid, 1);
-    std::vector<Op> cross = make_ops(c, w, base);
+    std::vector<Op> cross = make_ops(c, w, base, o.models);
     std::printf("  placement: client core 0, server core 1 (%zu threads); %zu rounds x %zu requests per op\n", threads,
                 o.rounds, o.requests);
     run_rounds(cross, o.rounds, o.requests);
@@ -734,7 +780,8 @@ std::vector<std::size_t> parse_sizes(const std::string& s) {
 void usage() {
   std::fprintf(stderr,
                "usage: recommend_bench [--rounds R] [--requests N] [--sizes 10000,100000] [--users U]\n"
-               "                       [--heavy-users H] [--heavy-seen S] [--no-cross] [--module PATH] [--quick]\n");
+               "                       [--heavy-users H] [--heavy-seen S] [--no-cross] [--no-models]\n"
+               "                       [--index FLAT|AUTO|HNSW] [--module PATH] [--quick]\n");
 }
 
 }  // namespace
@@ -756,6 +803,8 @@ int main(int argc, char** argv) {
       else if (a == "--heavy-users") o.heavy_users = std::stoul(value());
       else if (a == "--heavy-seen") o.heavy_seen = std::stoul(value());
       else if (a == "--no-cross") o.cross = false;
+      else if (a == "--no-models") o.models = false;
+      else if (a == "--index") o.index = value();
       else if (a == "--module") o.module = value();
       else if (a == "--quick") {
         o.sizes = {3000};

@@ -2,10 +2,13 @@
 # The whole offline-to-online path in one command: installs what is missing,
 # builds reco.so and the loader tools, starts a redis-server with the module on
 # a free port in a temp dir, generates a MovieLens-1M-shaped data set (or reads
-# your MovieLens files with --data), splits it in time, trains the vectors,
-# loads everything, shows recommendations, similar titles and a cold-start
-# session, evaluates what is served against a popularity baseline, and leaves
-# the server running for you (or stops it with --stop).
+# your MovieLens files with --data), splits it in time, trains the next-item
+# vectors (and fits the catalog blend) and the original logistic vectors, loads
+# both (catalogs movies and movies_lmf), trains the ranking model (linear + FM +
+# MLP) and puts it on the catalog, shows recommendations, similar titles and a
+# cold-start session, evaluates what is served (ranked by the model, the unranked
+# blend, next-item vectors, original vectors, popularity) and leaves the server
+# running for you (or stops it with --stop).
 #
 #   loaders/demo.sh [--data DIR] [--users N] [--items N] [--ratings N] [--seed N]
 #                   [--dim N] [--epochs N] [--port N] [--stop] [--build-dir DIR]
@@ -13,7 +16,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
-data_dir="" users=6040 items=3706 ratings=1000209 seed=42 dim=16 epochs=10 port="" stop=0
+data_dir="" users=6040 items=3706 ratings=1000209 seed=42 dim=32 epochs=20 port="" stop=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data_dir=$(cd "$2" && pwd); shift 2 ;;
@@ -26,7 +29,7 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift 2 ;;
     --stop) stop=1; shift ;;
     --build-dir) build=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +47,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/demo-co
   { cat "$build/demo-configure.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target reco reco-offline 2>&1 |
   grep -E "error|Built target reco" || true
-for t in reco.so reco-data reco-train reco-load reco-eval reco-show; do
+for t in reco.so reco-data reco-train reco-load reco-eval reco-show reco-rank; do
   [ -e "$build/$t" ] || { echo "demo.sh: $build/$t was not built" >&2; exit 1; }
 done
 
@@ -81,11 +84,23 @@ step "split in time, point-in-time genre terms"
 prep="$work/prepared"
 "$build/reco-data" prepare -d "$raw" -o "$prep"
 
-step "train user/item vectors (logistic factorization, dim $dim)"
-"$build/reco-train" -p "$prep" --dim "$dim" --epochs "$epochs" --seed "$seed" --popularity-prior auto
+step "train next-item vectors (BPR with item bias, dim $dim) and fit the catalog blend"
+"$build/reco-train" -p "$prep" --objective next-item --dim "$dim" --epochs "$epochs" --negatives 5 --seed "$seed"
 
-step "bulk load into the module"
+step "train the original logistic vectors (like vs. dislike among rated items), for comparison"
+"$build/reco-train" -p "$prep" -o "$prep/logistic" --objective logistic --seed "$seed" --blend none -q
+
+step "bulk load into the module (catalog movies: next-item vectors; movies_lmf: logistic vectors)"
 "$build/reco-load" -p "$prep" -P "$port" --drop
+"$build/reco-load" -p "$prep/logistic" --items "$prep/items.tsv" --users "$prep/users.tsv" -P "$port" --drop \
+  --catalog movies_lmf --user-prefix lmf:user: --progress never
+
+step "train the ranking model (linear + FM + MLP on user, item, genre and point-in-time genre fields) and put it on the catalog"
+"$build/reco-rank" -p "$prep" --seed "$seed"
+# The users again, now with the model's point-in-time genre statistics as features.
+"$build/reco-load" -p "$prep" --only users --users "$prep/users_rank.tsv" -P "$port" --progress never
+redis-cli -p "$port" -x RECO.MODEL.PUT movies rank1 < "$prep/rank_model.safetensors"
+redis-cli -p "$port" RECO.MODEL.INFO movies rank1 | paste - - | sed -n '1,12p'
 
 # A few users, the most popular titles, and a session of family films, picked from the files.
 # (sed -n rather than head: head would close the pipe early and trip pipefail.)
@@ -107,8 +122,9 @@ step "cold start: a visitor with no profile, browsing"
 # shellcheck disable=SC2086
 "$build/reco-show" -p "$prep" -P "$port" session $session
 
-step "evaluation on the held-out last 10 ratings per user"
-"$build/reco-eval" -p "$prep" -P "$port"
+step "evaluation on the held-out last 10 ratings per user (top 50)"
+"$build/reco-eval" -p "$prep" -P "$port" -k 50 --original-catalog movies_lmf --original-prefix lmf:user: \
+  --model rank1
 
 trap - ERR
 step "done"

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "reco/blend.hpp"
+#include "reco/index_config.hpp"
 #include "reco/memory.hpp"
 #include "reco/metric.hpp"
 #include "reco/term_index.hpp"
@@ -24,6 +26,7 @@ namespace reco {
 
 class ByteSink;    // codec.hpp
 class ByteSource;
+class ModelSet;    // model_set.hpp
 
 constexpr std::size_t kMaxDim = 4096;
 
@@ -51,8 +54,8 @@ struct ItemUpdate {
 
 class Catalog {
  public:
-  // Throws reco::Error on dim outside 1..kMaxDim.
-  Catalog(std::string_view name, std::size_t dim, Metric metric);
+  // Throws reco::Error on dim outside 1..kMaxDim or an invalid index configuration.
+  Catalog(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index = {});
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
@@ -71,10 +74,9 @@ class Catalog {
     return dense < items_.size() && live_[dense];
   }
   const Item& item(std::uint32_t dense) const { return items_[dense]; }
-  // Empty span if the item has no vector.
-  std::span<const float> vector(std::uint32_t dense) const noexcept {
-    return vectors_->get(dense);
-  }
+  // The item's vector as stored (unit length under COSINE; dequantised under INT8);
+  // empty if the item has none.
+  std::vector<float> vector(std::uint32_t dense) const;
   const std::uint64_t* fingerprints() const noexcept { return fps_.data(); }
 
   // Returns true if the item was created. Throws reco::Error (and changes nothing) on a
@@ -84,12 +86,35 @@ class Catalog {
   bool erase(std::string_view id);
 
   const VectorIndex& vectors() const noexcept { return *vectors_; }
+  const IndexConfig& index_config() const noexcept { return index_config_; }
+  // Query-time index settings (EF_RUNTIME, EXACT_BELOW); the graph's shape is fixed at
+  // creation. Throws reco::Error (changing nothing) on an invalid value.
+  void set_query_settings(std::uint32_t ef_runtime, std::uint32_t exact_below);
+
+  // Ranking models; their item tables follow every item write.
+  const ModelSet& models() const noexcept { return *models_; }
+  ModelSet& models() noexcept { return *models_; }
+
+  // The default order of RECO.RECOMMEND for this catalog (RECO.CATALOG.CONFIG).
+  const BlendConfig& blend() const noexcept { return blend_; }
+  void set_blend(const BlendConfig& blend);
+  // True when vector searches scan exactly: INDEX FLAT, or AUTO below its threshold.
+  bool searches_exactly() const noexcept;
+  // The k best items for `query` (already in the catalog's dim) that `filter` allows.
+  // `ef` 0 means the catalog's EF_RUNTIME (or the index default).
+  std::vector<Hit> search(std::span<const float> query, std::size_t k, const ItemFilter& filter,
+                          std::size_t ef = 0) const;
   const TermIndex& terms() const noexcept { return terms_; }
+  // Sorted dense ids of the items carrying at least one of `terms` (HASTERM).
+  std::vector<std::uint32_t> items_with_any_term(std::span<const std::string> terms) const;
   // Live ids by popularity desc, then time desc, then id: the default order for cold
   // users and for filling. Rebuilt lazily after changes.
   std::span<const std::uint32_t> popular_order() const;
   // Inverse of popular_order(): position of each dense id (unspecified for dead ids).
   std::span<const std::uint32_t> popular_rank() const;
+  // The items carrying `term`, most popular first (rebuilt with popular_order()): lets term
+  // recall read only the head of a broad term's list.
+  std::span<const std::uint32_t> popular_postings(std::string_view term) const;
 
   std::size_t memory_bytes() const noexcept;
 
@@ -103,6 +128,8 @@ class Catalog {
   String name_;
   std::size_t dim_;
   Metric metric_;
+  IndexConfig index_config_;
+  BlendConfig blend_;
   std::uint64_t version_ = 0;
   std::size_t live_count_ = 0;
 
@@ -113,10 +140,12 @@ class Catalog {
   HashMap<std::uint64_t, std::uint32_t> by_fp_;
   std::unique_ptr<VectorIndex> vectors_;
   TermIndex terms_;
+  std::unique_ptr<ModelSet> models_;
 
   mutable bool order_dirty_ = true;
   mutable Vec<std::uint32_t> popular_;
   mutable Vec<std::uint32_t> popular_rank_;
+  mutable TermIndex popular_terms_;  // postings in popular order, not sorted by id
 };
 
 }  // namespace reco

@@ -5,6 +5,8 @@
 // reference an approximate index is measured against.
 #pragma once
 
+#include <memory>
+
 #include "reco/memory.hpp"
 #include "reco/vector_index.hpp"
 
@@ -12,6 +14,8 @@ namespace reco {
 
 class FlatIndex final : public VectorIndex {
  public:
+  static constexpr std::uint64_t kFormatVersion = 1;
+
   FlatIndex(std::size_t dim, Metric metric);
 
   std::string_view kind() const noexcept override { return "flat"; }
@@ -25,13 +29,23 @@ class FlatIndex final : public VectorIndex {
     return id < live_.size() && live_[id];
   }
   std::span<const float> get(std::uint32_t id) const noexcept override;
+  bool read(std::uint32_t id, std::span<float> out) const noexcept override;
 
+  // params.ef is ignored: the scan is exact.
   std::vector<Hit> search(std::span<const float> query, std::size_t k,
-                          const ItemFilter& filter) const override;
+                          const ItemFilter& filter,
+                          const SearchParams& params = {}) const override;
 
   std::size_t memory_bytes() const noexcept override;
 
+  void save(ByteSink& out) const override;
+  // Reads a payload written by save() (kind tag included); throws reco::Error if corrupt.
+  static std::unique_ptr<FlatIndex> load(ByteSource& in, std::size_t dim, Metric metric);
+
  private:
+  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric);
+  static std::unique_ptr<FlatIndex> load_body(ByteSource& in, std::size_t dim, Metric metric);
+
   std::size_t dim_;
   Metric metric_;
   std::size_t count_ = 0;

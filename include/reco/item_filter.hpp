@@ -4,6 +4,11 @@
 // would enter its result, so a user who has seen 2,000 items still gets k results. The
 // filter speaks of dense item ids; seen items are matched through the catalog's
 // fingerprint of each id.
+//
+// A term constraint (items must carry one of the request's terms) arrives as an allow-list
+// of dense ids; with one, allows() also requires membership. blocked_estimate() and the
+// allow-list's size let an index guess, before searching, how many items can pass: a graph
+// walk that must skip nearly everything is slower than scanning the few allowed items.
 #pragma once
 
 #include <algorithm>
@@ -33,18 +38,41 @@ class ItemFilter {
     excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
   }
 
+  // Only these ids may pass (besides the other rules). Expected sorted and unique; an
+  // unsorted list is sorted here rather than trusted, since membership is a binary search.
+  void restrict_to(std::vector<std::uint32_t> sorted_unique_ids) {
+    if (!std::is_sorted(sorted_unique_ids.begin(), sorted_unique_ids.end()))
+      std::sort(sorted_unique_ids.begin(), sorted_unique_ids.end());
+    sorted_unique_ids.erase(std::unique(sorted_unique_ids.begin(), sorted_unique_ids.end()),
+                            sorted_unique_ids.end());
+    allow_ = std::move(sorted_unique_ids);
+    restricted_ = true;
+  }
+  // The allow-list, or nullptr when every id may pass it.
+  const std::vector<std::uint32_t>* allowlist() const noexcept {
+    return restricted_ ? &allow_ : nullptr;
+  }
+  // An upper bound of how many ids the seen-set and the exclusions block (the seen-set may
+  // hold items that no longer exist, and the two may overlap): O(1), for planning only.
+  std::size_t blocked_estimate() const noexcept {
+    return (seen_ ? seen_->size() : 0) + excluded_.size();
+  }
+
   bool allows(std::uint32_t id) const noexcept {
+    if (restricted_ && !std::binary_search(allow_.begin(), allow_.end(), id)) return false;
     if (!excluded_.empty() && std::binary_search(excluded_.begin(), excluded_.end(), id))
       return false;
     return !(seen_ && seen_->contains(fps_[id]));
   }
 
-  bool empty() const noexcept { return !seen_ && excluded_.empty(); }
+  bool empty() const noexcept { return !seen_ && excluded_.empty() && !restricted_; }
 
  private:
   const SeenSet* seen_ = nullptr;
   const std::uint64_t* fps_ = nullptr;
   std::vector<std::uint32_t> excluded_;  // sorted; per request, small
+  std::vector<std::uint32_t> allow_;     // sorted, unique; meaningful when restricted_
+  bool restricted_ = false;
 };
 
 }  // namespace reco

@@ -2,8 +2,9 @@
 //
 // Every source searches with the same ItemFilter (seen-set, EXCLUDE, SESSION items), so
 // nothing filtered ever takes a slot. Until a catalog has a ranking model, candidates are
-// ordered by a rank blend of the sources (see blend_score), which needs no calibration
-// between an inner product, a term weight and a popularity count.
+// ordered by the blend of reco/blend.hpp (a rank blend of the sources plus an optional
+// popularity/recency term), which needs no calibration between an inner product, a term
+// weight and a popularity count.
 #pragma once
 
 #include <array>
@@ -12,34 +13,41 @@
 #include <string_view>
 #include <vector>
 
+#include "reco/blend.hpp"
 #include "reco/catalog.hpp"
+#include "reco/model_set.hpp"
 #include "reco/top_k.hpp"
 #include "reco/user_profile.hpp"
 
 namespace reco {
 
-enum class Source : std::uint8_t { Vector = 0, Term = 1, Session = 2, Popular = 3 };
-constexpr std::size_t kSourceCount = 4;
 constexpr std::size_t kMaxK = 10000;
-constexpr std::size_t kMaxBudget = 100000;
 
 std::string_view source_name(Source s);                  // "vector", "term", ...
 std::optional<Source> parse_source(std::string_view s);  // case-insensitive
 
-struct SourceConfig {
-  std::size_t budget;  // candidates the source may contribute; 0 disables it
-  double weight;       // its share of the blend
-};
-
 struct RecommendRequest {
   std::size_t k = 10;
+  // The budgets and weights in force for this request (popular budget resolved against K).
   // Defaults: see default_sources().
   std::array<SourceConfig, kSourceCount> sources;
+  // The rest of the blend (popularity, recency); its `sources` are not read here.
+  BlendConfig blend;
   std::vector<std::uint32_t> session;  // dense ids being browsed, oldest first
   std::vector<std::uint32_t> exclude;  // dense ids never to return
+  // HASTERM: only items carrying one of these terms may be returned, by any source.
+  std::optional<std::vector<std::string>> only_terms;
+  std::size_t ef = 0;                  // graph search list length; 0 = the catalog's
+  // Ranking: with a model version, candidates are ordered by its score instead of the blend.
+  const ModelVersion* model = nullptr;
+  std::string_view user_key;           // the model's "id" fields of the user side
+  ContextPairs context;                // CONTEXT name/value pairs for the model
   bool explain = false;
 
   RecommendRequest();
+  // Takes a catalog's blend: its terms and its sources resolved for the current k (set k
+  // first). Per-request overrides go into `sources` afterwards.
+  void use_blend(const BlendConfig& config);
   SourceConfig& source(Source s) { return sources[static_cast<std::size_t>(s)]; }
   const SourceConfig& source(Source s) const { return sources[static_cast<std::size_t>(s)]; }
 };
@@ -58,6 +66,7 @@ struct RecommendStats {
   std::array<std::size_t, kSourceCount> recalled{};  // candidates each source returned
   std::size_t candidates = 0;                         // after merge
   bool cold = false;                                  // no vector, terms or session
+  std::string_view model;                             // version that ranked; empty: blend
   double recall_us = 0, rank_us = 0, total_us = 0;
 };
 
@@ -66,11 +75,6 @@ struct RecommendResult {
   RecommendStats stats;
 };
 
-// Contribution of a candidate at 0-based `rank` in a source of `budget` with `weight`:
-// weight * (1 - rank / budget). A candidate's score is the sum over the sources that
-// recalled it; ties break by popular order, then dense id.
-double blend_score(std::size_t rank, std::size_t budget, double weight);
-
 // `user` may be null (cold). A vector whose size differs from the catalog's dim is ignored
 // here; RECO.RECOMMEND refuses such a request before it gets this far.
 RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
@@ -78,10 +82,10 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
 
 // The k nearest items to item `dense` (itself excluded) that `filter` allows.
 std::vector<Hit> similar(const Catalog& catalog, std::uint32_t dense, std::size_t k,
-                         ItemFilter filter);
+                         ItemFilter filter, std::size_t ef = 0);
 
 // A raw vector query, normalised by the catalog's metric.
 std::vector<Hit> nearest(const Catalog& catalog, std::span<const float> query, std::size_t k,
-                         const ItemFilter& filter);
+                         const ItemFilter& filter, std::size_t ef = 0);
 
 }  // namespace reco

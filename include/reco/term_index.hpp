@@ -17,6 +17,10 @@ class TermIndex {
  public:
   void add(std::uint32_t id, std::span<const String> terms);
   void remove(std::uint32_t id, std::span<const String> terms);
+  // For an index built once in an order of the caller's choosing (the catalog's popular
+  // order) and never edited: appends without keeping lists sorted by id, so remove() and
+  // add() must not be used on such an index.
+  void append(std::uint32_t id, std::span<const String> terms);
   // Empty span if nobody carries the term.
   std::span<const std::uint32_t> postings(std::string_view term) const noexcept;
   std::size_t term_count() const noexcept { return postings_.size(); }

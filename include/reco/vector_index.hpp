@@ -2,11 +2,14 @@
 //
 // The catalog owns item ids and vectors' meaning; an index only maps dense ids to vectors
 // and answers filtered k-nearest queries in "higher is better" scores (see metric.hpp).
-// The exact flat index implements it now; an approximate graph index can replace it
-// without the catalog, the recall sources or the glue changing.
+// Two implementations: the exact FlatIndex and the approximate HnswIndex; the catalog, the
+// recall sources and the glue see only this interface, and persistence goes through
+// save() / load_vector_index(), whose payload starts with a kind tag so a catalog can be
+// saved with one index kind and reloaded without knowing which.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,18 @@
 #include "reco/top_k.hpp"
 
 namespace reco {
+
+class ByteSink;  // codec.hpp
+class ByteSource;
+
+// Per-query knobs of an approximate search; an exact index ignores them.
+struct SearchParams {
+  std::size_t ef = 0;  // candidate list length of a graph walk; 0 = the index default
+  bool exact = false;  // scan every allowed vector instead of walking (small catalogs)
+};
+
+// Kind tags leading a saved index payload.
+enum class VectorIndexKind : std::uint64_t { Flat = 1, Hnsw = 2 };
 
 class VectorIndex {
  public:
@@ -27,20 +42,34 @@ class VectorIndex {
   virtual std::size_t size() const noexcept = 0;  // ids holding a vector
 
   // Insert or replace the vector of dense id `id` (v.size() == dim(), finite: checked by
-  // the caller). `stored_form`: v came from get() (e.g. a reload) and must be kept
+  // the caller). `stored_form`: v came from get()/read() (e.g. a reload) and must be kept
   // bit-exact rather than normalised again, so that a reloaded or replicated index
   // scores exactly as the original.
   virtual void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) = 0;
   virtual void remove(std::uint32_t id) = 0;
   virtual bool contains(std::uint32_t id) const noexcept = 0;
-  // The vector as stored (unit length under COSINE); empty span if absent.
+  // The vector as stored (unit length under COSINE); empty span if absent, and also empty
+  // when the index keeps no float copy (int8-only storage): use read() there.
   virtual std::span<const float> get(std::uint32_t id) const noexcept = 0;
+  // Writes the vector as stored (dequantised if the index keeps only a compressed form)
+  // into `out`; false, leaving `out` untouched, if the id is absent or out.size() != dim().
+  virtual bool read(std::uint32_t id, std::span<float> out) const noexcept = 0;
 
-  // The k best ids for `query` that `filter` allows, best first.
+  // The k best ids for `query` that `filter` allows, best first; fewer only when fewer
+  // than k allowed ids exist.
   virtual std::vector<Hit> search(std::span<const float> query, std::size_t k,
-                                  const ItemFilter& filter) const = 0;
+                                  const ItemFilter& filter,
+                                  const SearchParams& params = {}) const = 0;
 
   virtual std::size_t memory_bytes() const noexcept = 0;
+
+  // The whole index, kind tag first (see load_vector_index).
+  virtual void save(ByteSink& out) const = 0;
 };
+
+// Reads what VectorIndex::save wrote, whatever the kind, without rebuilding anything.
+// Validates every count, id, link and value against the input and throws reco::Error on a
+// truncated, corrupt or foreign payload (or a dimension/metric other than expected).
+std::unique_ptr<VectorIndex> load_vector_index(ByteSource& in, std::size_t dim, Metric metric);
 
 }  // namespace reco

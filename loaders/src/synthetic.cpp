@@ -268,41 +268,84 @@ Dataset generate_synthetic(const SyntheticConfig& c, PlantedTruth* truth) {
   counts_for(hi, &per_user);
 
   // ---- ratings
-  std::vector<double> pop(c.items);
-  for (uint32_t i = 0; i < c.items; ++i) pop[i] = planted_items[i].popularity;
-  const AliasTable by_popularity(pop);
-  // Per genre: its items by popularity ("I feel like a comedy tonight").
+  // Popularity drifts: the span is cut into buckets, and in each an item draws with
+  // weight base popularity x its trend at that moment. Most items follow a slow trend
+  // (log-linear over the span); "new releases" appear at some moment and fade.
+  const int64_t span = c.last_time - c.first_time;
+  const int buckets = std::max(1, c.time_buckets);
+  std::vector<double> trend(c.items), launch(c.items, -1.0);
+  for (uint32_t i = 0; i < c.items; ++i) {
+    Rng rng(c.seed, kStreamItem + (1ULL << 32) + i);
+    trend[i] = rng.normal() * c.popularity_drift;
+    if (rng.uniform() < c.new_release_share) launch[i] = rng.uniform() * 0.9;  // as a fraction of the span
+  }
+  const auto weight_at = [&](uint32_t i, double tau) {
+    double w = planted_items[i].popularity * std::exp(trend[i] * (tau - 0.5));
+    if (launch[i] >= 0) {
+      if (tau < launch[i]) return 1e-3 * w;
+      w *= 3.0 * std::exp2(-(tau - launch[i]) / c.release_halflife);
+    }
+    return w;
+  };
+  // Per genre: its items ("I feel like a comedy tonight").
   std::vector<std::vector<uint32_t>> genre_items(n_genres);
-  std::vector<AliasTable> genre_popularity(n_genres);
   {
     std::unordered_map<std::string, size_t> code;
     for (size_t g = 0; g < n_genres; ++g) code.emplace(genre_names[g], g);
     for (uint32_t i = 0; i < c.items; ++i)
       for (const auto& name : data.items[i].genres) genre_items[code.at(name)].push_back(i);
+  }
+  std::vector<AliasTable> by_popularity(buckets);
+  std::vector<std::vector<AliasTable>> genre_popularity(buckets, std::vector<AliasTable>(n_genres));
+  // Niche picks still lean towards what is around, only less: square-root weights.
+  std::vector<std::vector<AliasTable>> genre_niche(buckets, std::vector<AliasTable>(n_genres));
+  for (int b = 0; b < buckets; ++b) {
+    const double tau = (b + 0.5) / buckets;
+    std::vector<double> w(c.items);
+    for (uint32_t i = 0; i < c.items; ++i) w[i] = weight_at(i, tau);
+    by_popularity[b] = AliasTable(w);
     for (size_t g = 0; g < n_genres; ++g) {
       if (genre_items[g].empty()) continue;
-      std::vector<double> w;
-      for (uint32_t i : genre_items[g]) w.push_back(pop[i]);
-      genre_popularity[g] = AliasTable(w);
+      std::vector<double> gw, nw;
+      for (uint32_t i : genre_items[g]) {
+        gw.push_back(w[i]);
+        nw.push_back(std::pow(w[i], c.niche_exponent));
+      }
+      genre_popularity[b][g] = AliasTable(gw);
+      genre_niche[b][g] = AliasTable(nw);
     }
   }
-  // Popularity rank as a fraction (0 = most popular), used to put popular items early.
-  std::vector<uint32_t> order(c.items);
-  for (uint32_t i = 0; i < c.items; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return pop[a] != pop[b] ? pop[a] > pop[b] : a < b;
-  });
-  std::vector<double> pop_rank(c.items);
-  for (uint32_t r = 0; r < c.items; ++r) pop_rank[order[r]] = double(r) / c.items;
 
   std::vector<float> latent;
   std::vector<char> taken(c.items, 0);
   std::vector<uint32_t> chosen;
-  std::vector<std::pair<double, uint32_t>> keyed;
+  Vec taste(L);
   for (uint32_t u = 0; u < c.users; ++u) {
     Rng rng(c.seed, kStreamRatings + u);
     const PlantedUser& pu = planted_users[u];
     const uint32_t want = per_user[u];
+    // How much this user goes with the crowd: mainstream users pick what is popular,
+    // niche users dig through their genres (as on MovieLens, where a popularity list
+    // serves some users very well and others not at all).
+    const double mainstream = sigmoid(c.mainstream_spread * rng.normal() + c.mainstream_mean);
+    const double popular_share = std::min(1.0 - c.uniform_share, 2.0 * c.popular_share * mainstream);
+
+    // The timeline first: sessions of quick ratings separated by days; the whole
+    // history fits in the span and starts early more often than late (front-loaded
+    // sign-ups). What is popular at each rating's moment then decides what is at hand.
+    std::vector<int64_t> offset(want, 0);
+    for (size_t pos = 1; pos < want; ++pos) {
+      const double gap = rng.uniform() < 1.0 / 40.0 ? -5.0 * 86400.0 * std::log(rng.uniform_open0())
+                                                    : -25.0 * std::log(rng.uniform_open0());
+      offset[pos] = offset[pos - 1] + static_cast<int64_t>(gap);
+    }
+    const int64_t duration = offset.empty() ? 0 : offset.back();
+    if (duration > span) {
+      for (auto& o : offset) o = static_cast<int64_t>(static_cast<double>(o) * span / duration);
+    }
+    const int64_t room = span - std::min(duration, span);
+    const int64_t start = c.first_time + static_cast<int64_t>(room * std::pow(rng.uniform(), 4.0));
+
     // The user's appetite per genre: taste towards the genre, tempered by how common it is.
     std::array<double, 18> appetite{};
     for (size_t g = 0; g < n_genres; ++g) {
@@ -310,57 +353,40 @@ Dataset generate_synthetic(const SyntheticConfig& c, PlantedTruth* truth) {
                                            : std::sqrt(kGenreFrequency[g]) * std::exp(c.taste_selection * dot(pu.p, genre_vec[g]));
     }
     chosen.clear();
-    uint64_t attempts = 0;
-    const uint64_t max_attempts = 50ULL * want + 1000;
-    while (chosen.size() < want) {
-      const bool relaxed = attempts++ >= max_attempts;  // taste-blind fill for extreme users
-      const double route = rng.uniform();
-      uint32_t i;
-      if (relaxed || route < 0.1) {
-        i = static_cast<uint32_t>(rng.below(c.items));
-      } else if (route < 0.35) {
-        i = by_popularity.draw(rng);
-      } else {
-        const size_t g = weighted_pick(rng, appetite.data(), n_genres);
-        i = genre_items[g][genre_popularity[g].draw(rng)];
-      }
-      if (taken[i]) continue;
-      if (!relaxed && !rng.bernoulli(sigmoid(2.5 * dot(pu.p, planted_items[i].q) - 0.5))) continue;
-      taken[i] = 1;
-      chosen.push_back(i);
-    }
-    for (uint32_t i : chosen) taken[i] = 0;
-
-    keyed.clear();
-    for (uint32_t i : chosen) keyed.emplace_back(rng.uniform() + 0.25 * pop_rank[i], i);
-    std::sort(keyed.begin(), keyed.end());
-
-    // Sessions of quick ratings separated by days; the whole history fits in
-    // the time span and starts early more often than late (front-loaded sign-ups).
-    std::vector<int64_t> offset(keyed.size(), 0);
-    for (size_t pos = 1; pos < keyed.size(); ++pos) {
-      const double gap = rng.uniform() < 1.0 / 40.0 ? -5.0 * 86400.0 * std::log(rng.uniform_open0())
-                                                    : -25.0 * std::log(rng.uniform_open0());
-      offset[pos] = offset[pos - 1] + static_cast<int64_t>(gap);
-    }
-    const int64_t span = c.last_time - c.first_time;
-    const int64_t duration = offset.empty() ? 0 : offset.back();
-    if (duration > span) {
-      for (auto& o : offset) o = static_cast<int64_t>(static_cast<double>(o) * span / duration);
-    }
-    const int64_t room = span - std::min(duration, span);
-    const int64_t start = c.first_time + static_cast<int64_t>(room * std::pow(rng.uniform(), 4.0));
-    const double n = static_cast<double>(keyed.size());
-    for (size_t pos = 0; pos < keyed.size(); ++pos) {
-      const uint32_t i = keyed[pos].second;
+    const double n = static_cast<double>(want);
+    for (uint32_t pos = 0; pos < want; ++pos) {
       const int64_t t = start + offset[pos];
+      const double tau = span > 0 ? static_cast<double>(t - c.first_time) / static_cast<double>(span) : 0.0;
+      const int b = std::min(buckets - 1, static_cast<int>(tau * buckets));
       const double f = n > 1 ? pos / (n - 1) - 0.5 : 0.0;
-      double affinity = 0;
-      for (int d = 0; d < L; ++d) affinity += (pu.p[d] + f * pu.drift[d]) * planted_items[i].q[d];
+      for (int d = 0; d < L; ++d) taste[d] = pu.p[d] + f * pu.drift[d];
+      uint64_t attempts = 0;
+      for (;;) {
+        const bool relaxed = attempts++ >= 200;  // taste-blind fill for extreme users
+        const double route = rng.uniform();
+        uint32_t i;
+        if (relaxed || route < c.uniform_share) {
+          i = static_cast<uint32_t>(rng.below(c.items));
+        } else if (route < c.uniform_share + popular_share) {
+          i = by_popularity[b].draw(rng);
+        } else {
+          const size_t g = weighted_pick(rng, appetite.data(), n_genres);
+          i = rng.uniform() < mainstream ? genre_items[g][genre_popularity[b][g].draw(rng)]
+                                         : genre_items[g][genre_niche[b][g].draw(rng)];
+        }
+        if (taken[i]) continue;
+        if (!relaxed && !rng.bernoulli(sigmoid(c.taste_acceptance * dot(taste, planted_items[i].q) - 0.5))) continue;
+        taken[i] = 1;
+        chosen.push_back(i);
+        break;
+      }
+      const uint32_t i = chosen.back();
+      const double affinity = dot(taste, planted_items[i].q);
       const double score = pu.bias + planted_items[i].bias + 1.2 * affinity + c.rating_noise * rng.normal();
       latent.push_back(static_cast<float>(score));
       data.ratings.push_back(Rating{u + 1, i + 1, t, 0.0f});
     }
+    for (uint32_t i : chosen) taken[i] = 0;
   }
 
   // Stars: cut the latent scores at the quantiles of the 1M star distribution.

@@ -1,9 +1,13 @@
 // reco-eval: judges what is served. For every user of holdout.tsv it asks the
 // live module for RECO.RECOMMEND and scores the answer against the user's
 // held-out ratings (hit rate, recall, NDCG at K), next to baselines computed
-// the same way for the same users: the module restricted to its popularity
-// source, and, offline from the same files, the exact inner-product top K of
-// the trained vectors and the popularity order.
+// the same way for the same users: the module restricted to its vector source,
+// the original logistic vectors served from a second catalog (when loaded, see
+// --original-catalog), the module restricted to its popularity source, and,
+// offline from the same files, the exact inner-product top K of the trained
+// vectors and the popularity order. The served row uses the catalog's blend: the
+// one stored in the catalog when the server keeps blend settings, otherwise the
+// fitted blend.json sent as per-request BUDGET/WEIGHT arguments.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
@@ -13,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reco_offline/blend_fit.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/offline_rankers.hpp"
 #include "reco_offline/ranking_metrics.hpp"
@@ -90,6 +95,7 @@ bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>
 int run(int argc, char** argv) {
   CLI::App app{"reco-eval: hit rate / recall / NDCG at K of served recommendations on held-out ratings"};
   std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path;
+  std::string blend_path, original_catalog, original_prefix = "lmf:user:", model;
   int port = 6379;
   size_t k = 10, max_users = 0, window = 256;
   bool offline_only = false, liked_only = false;
@@ -105,10 +111,19 @@ int run(int argc, char** argv) {
   app.add_flag("--offline", offline_only, "only the offline rows (no server needed)");
   app.add_flag("--liked-only", liked_only, "count only held-out ratings > 3 as relevant");
   app.add_option("--json", json_path, "also write the table as JSON to this file");
+  app.add_option("--blend", blend_path,
+                 "blend.json to serve with when the catalog keeps no blend settings (default: <prepared>/blend.json; "
+                 "'none': the module's defaults)");
+  app.add_option("--original-catalog", original_catalog,
+                 "catalog holding the original logistic vectors (users under --original-prefix): adds its row");
+  app.add_option("--original-prefix", original_prefix, "user key prefix of the original vectors")->capture_default_str();
+  app.add_option("--model", model,
+                 "a ranking model version on the catalog: adds a row ranked by it (the served row then "
+                 "asks for MODEL NONE, so it stays the unranked blend)");
   CLI11_PARSE(app, argc, argv);
 
+  const auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
   try {
-    const auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
     const std::vector<Rating> holdout = read_rating_rows(path("holdout.tsv"));
     std::map<Id, HeldOutUser> by_user;
     for (const auto& r : holdout) {
@@ -138,13 +153,45 @@ int run(int argc, char** argv) {
 
     if (!offline_only) {
       RedisConnection conn(host, port);
-      std::vector<std::string> served_args = split_words(extra);
-      Method& served = add_method("reco RECO.RECOMMEND");
+      // The blend: the catalog's own if the server keeps blend settings, else blend.json per request.
+      std::vector<std::string> served_args;
+      std::string blend_note;
+      const Reply stored = conn.command({"RECO.CATALOG.CONFIG", catalog, "GET"});
+      if (!stored.is_error()) {
+        blend_note = "catalog blend";
+      } else if (blend_path != "none") {
+        const std::string file = blend_path.empty() ? path("blend.json") : blend_path;
+        if (fs::exists(file)) {
+          std::vector<std::string> unexpressed;
+          served_args = blend_request_args(read_blend_json(file), &unexpressed);
+          blend_note = "blend.json as request args";
+          for (const auto& u : unexpressed)
+            fmt::print(stderr, "reco-eval: note: {} of {} cannot be sent per request; served without it\n", u, file);
+        } else if (!blend_path.empty()) {
+          throw DataError(file + ": no such file");
+        }
+      }
+      for (auto& w : split_words(extra)) served_args.push_back(std::move(w));
+      if (!model.empty()) {
+        // The same recall, ranked by the model: what the ranking stage adds.
+        std::vector<std::string> ranked_args = served_args;
+        ranked_args.insert(ranked_args.end(), {"MODEL", model});
+        Method& ranked = add_method("reco RECO.RECOMMEND, ranked by model " + model);
+        run_module(conn, ranked, users, catalog, prefix, k, ranked_args, window);
+        served_args.insert(served_args.end(), {"MODEL", "NONE"});
+      }
+      Method& served = add_method(model.empty() ? "reco RECO.RECOMMEND" : "reco RECO.RECOMMEND, blend (MODEL NONE)");
       if (!extra.empty()) served.name += " " + extra;
       run_module(conn, served, users, catalog, prefix, k, served_args, window);
+      if (!blend_note.empty()) served.note += ", " + blend_note;
+      const std::vector<std::string> vector_only = {"BUDGET", "TERM", "0", "BUDGET", "SESSION", "0",
+                                                    "BUDGET", "POPULAR", "0"};
       Method& vec = add_method("reco, vector source only");
-      run_module(conn, vec, users, catalog, prefix, k,
-                 {"BUDGET", "TERM", "0", "BUDGET", "SESSION", "0", "BUDGET", "POPULAR", "0"}, window);
+      run_module(conn, vec, users, catalog, prefix, k, vector_only, window);
+      if (!original_catalog.empty()) {
+        Method& orig = add_method("reco, original logistic vectors");
+        run_module(conn, orig, users, original_catalog, original_prefix, k, vector_only, window);
+      }
       Method& pop = add_method("reco, popular source only");
       run_module(conn, pop, users, catalog, prefix, k,
                  {"BUDGET", "VECTOR", "0", "BUDGET", "TERM", "0", "BUDGET", "SESSION", "0"}, window);
@@ -186,16 +233,16 @@ int run(int argc, char** argv) {
 
     fmt::print("evaluation: {} users; relevant = {} of their held-out last ratings; seen items excluded; K = {}\n",
                users.size(), liked_only ? "the liked (> 3)" : "all", k);
-    fmt::print("{:<34} {:>8} {:>10} {:>8}  {}\n", "method", fmt::format("HR@{}", k), fmt::format("Recall@{}", k),
+    fmt::print("{:<36} {:>8} {:>10} {:>8}  {}\n", "method", fmt::format("HR@{}", k), fmt::format("Recall@{}", k),
                fmt::format("NDCG@{}", k), "");
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& m : methods) {
       const RankingMetrics r = m.acc.result();
       if (r.users == 0) {
-        fmt::print("{:<34} {:>8} {:>10} {:>8}  {}\n", m.name, "-", "-", "-", m.note);
+        fmt::print("{:<36} {:>8} {:>10} {:>8}  {}\n", m.name, "-", "-", "-", m.note);
         continue;
       }
-      fmt::print("{:<34} {:>8.4f} {:>10.4f} {:>8.4f}  {}\n", m.name, r.hit_rate, r.recall, r.ndcg, m.note);
+      fmt::print("{:<36} {:>8.4f} {:>10.4f} {:>8.4f}  {}\n", m.name, r.hit_rate, r.recall, r.ndcg, m.note);
       rows.push_back({{"method", m.name}, {"users", r.users}, {"hit_rate", r.hit_rate}, {"recall", r.recall},
                       {"ndcg", r.ndcg}, {"note", m.note}});
     }

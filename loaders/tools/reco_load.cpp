@@ -2,6 +2,9 @@
 // reco module, over one pipelined connection with FP32 vector blobs.
 // Reads a prepared directory (items.tsv, users.tsv, factor files) or explicit
 // files; factor files made elsewhere (.npy + ids, .csv, .tsv) work alone.
+// With a blend.json (written by reco-train next to the factors) it also sets the
+// catalog's blend with RECO.CATALOG.CONFIG <catalog> SET; a server without that
+// command gets a warning, and the blend can still be sent per request.
 // Idempotent: every field is sent in full and SET replaces, so re-running
 // leaves the same state. Exit status: 0 ok, 1 some records failed, 2 nothing
 // could be loaded (bad files, no server, catalog of another dimension).
@@ -11,6 +14,7 @@
 #include <fmt/core.h>
 #include <optional>
 
+#include "reco_offline/blend_fit.hpp"
 #include "reco_offline/bulk_loader.hpp"
 #include "reco_offline/text_input.hpp"
 
@@ -21,7 +25,7 @@ namespace fs = std::filesystem;
 int run(int argc, char** argv) {
   CLI::App app{"reco-load: bulk-load items and users into the reco module"};
   std::string dir, host = "127.0.0.1", items_path, users_path, item_vectors, item_ids, user_vectors, user_ids,
-              progress = "auto", only;
+              progress = "auto", only, blend_path;
   int port = 6379;
   bool drop = false;
   LoadOptions options;
@@ -32,6 +36,7 @@ int run(int argc, char** argv) {
   app.add_option("--item-ids", item_ids, "id list for a .npy item factor file (.txt or .npy)");
   app.add_option("--user-vectors", user_vectors, "user factors (.npy, .csv, .tsv)");
   app.add_option("--user-ids", user_ids, "id list for a .npy user factor file (.txt or .npy)");
+  app.add_option("--blend", blend_path, "catalog blend settings (default: <prepared>/blend.json if present; 'none': skip)");
   app.add_option("--only", only, "load only items or only users")->check(CLI::IsMember({"items", "users"}));
   app.add_option("--host,-H", host, "redis host")->capture_default_str();
   app.add_option("--port,-P", port, "redis port")->capture_default_str();
@@ -61,6 +66,8 @@ int run(int argc, char** argv) {
       if (user_ids.empty()) user_ids = f.ids_path;
     }
   }
+  if (!dir.empty() && blend_path.empty() && fs::exists(in_dir("blend.json"))) blend_path = in_dir("blend.json");
+  if (blend_path == "none") blend_path.clear();
   const bool do_items = only != "users" && (!items_path.empty() || !item_vectors.empty());
   const bool do_users = only != "items" && (!users_path.empty() || !user_vectors.empty());
   if (!do_items && !do_users) {
@@ -79,6 +86,8 @@ int run(int argc, char** argv) {
     if (do_items && !item_vectors.empty()) ivec = read_factors(item_vectors, item_ids);
     if (do_users && !users_path.empty()) users = read_users(users_path);
     if (do_users && !user_vectors.empty()) uvec = read_factors(user_vectors, user_ids);
+    std::optional<reco::BlendConfig> blend;
+    if (do_items && !blend_path.empty()) blend = read_blend_json(blend_path);
     if (ivec && uvec && ivec->vectors.cols() != uvec->vectors.cols()) {
       throw DataError("item vectors have dimension " + std::to_string(ivec->vectors.cols()) + ", user vectors " +
                       std::to_string(uvec->vectors.cols()));
@@ -107,6 +116,26 @@ int run(int argc, char** argv) {
         throw DataError("catalog \"" + options.catalog + "\" does not exist and no item vectors give its dimension");
       }
       summaries.push_back(load_items(conn, items, ivec ? &*ivec : nullptr, options));
+      if (blend) {
+        CommandArgs cmd;
+        cmd.add("RECO.CATALOG.CONFIG").add(options.catalog).add("SET");
+        std::string shown;
+        for (const auto& [name, value] : reco::blend_params(*blend)) {
+          cmd.add(name).add(fmt::format("{}", value));
+          shown += fmt::format(" {} {}", name, value);
+        }
+        const Reply r = conn.command(cmd);
+        if (!r.is_error()) {
+          fmt::print("catalog {}: blend set from {}:{}\n", options.catalog, blend_path, shown);
+        } else if (r.str.find("unknown command") != std::string::npos) {
+          fmt::print(stderr,
+                     "reco-load: warning: this server has no RECO.CATALOG.CONFIG; the blend of {} was not stored "
+                     "(send it per request: reco-eval does)\n",
+                     blend_path);
+        } else {
+          throw DataError("RECO.CATALOG.CONFIG refused the blend of " + blend_path + ": " + r.str);
+        }
+      }
     }
     if (do_users) summaries.push_back(load_users(conn, users, uvec ? &*uvec : nullptr, options));
   } catch (const DataError& e) {

@@ -1,7 +1,17 @@
-// reco-train: trains the recall vectors (logistic factorization of user and
-// item ids on the labels of the time split) from a prepared directory and
-// writes them as factor files the loader reads. Prints train/test AUC per
-// epoch, and an item-popularity AUC as a reference for what the factors add.
+// reco-train: trains the recall vectors from a prepared directory and writes
+// them as factor files the loader reads, with the catalog blend fitted for them.
+// Two objectives:
+//   next-item  (default) implicit feedback over the whole catalog: BPR with
+//              sampled negatives and an item bias (bpr_trainer.hpp), for what a
+//              user rates next; prints loss and time per epoch;
+//   logistic   the original pipeline's model: like vs. dislike among rated items
+//              (mf_trainer.hpp); prints train/test AUC per epoch and an
+//              item-popularity AUC as a reference.
+// The blend (reco/blend.hpp) is then fitted on the test part with the engine's own
+// recommend() and written to blend.json next to the factors; reco-load sends it.
+// Next-item vectors are fitted on the training part (so that the blend is chosen
+// on data they have not seen) and then, by default, retrained on training + test
+// with the same settings for serving: everything before the held-out part.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
@@ -13,6 +23,8 @@
 #include <unordered_map>
 
 #include "reco_offline/auc.hpp"
+#include "reco_offline/blend_fit.hpp"
+#include "reco_offline/bpr_trainer.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/mf_trainer.hpp"
 #include "reco_offline/popularity_prior.hpp"
@@ -40,12 +52,66 @@ double popularity_auc(const std::vector<Rating>& train, const std::vector<Rating
 
 }  // namespace
 
+struct BlendOptions {
+  std::string mode = "fit";
+  bool prior = false;
+  size_t users = 2000;
+  size_t k = 50;
+};
+
+// Fits the blend for exported factors on the test part; writes blend.json.
+void fit_and_write_blend(const std::string& dir, const std::string& out, const FactorTable& items,
+                         const FactorTable& users, const std::vector<Rating>& train, const BlendOptions& opt,
+                         nlohmann::json& log) {
+  namespace fs = std::filesystem;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<ItemRecord> records = read_items((fs::path(dir) / "items.tsv").string());
+  std::vector<std::vector<WeightedTerm>> test_terms;
+  const std::vector<Rating> test = read_rating_rows((fs::path(dir) / "test.tsv").string(), &test_terms);
+  const BlendBench bench(records, items, users, train, test, test_terms, 10, opt.users);
+  reco::BlendConfig base;
+  const BlendFit fit = fit_blend(bench, base, opt.k, opt.prior);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print("blend fitted on the test part ({} users, next 10 test items each, K = {}, {} blends in {:.1f}s):\n",
+             bench.users(), opt.k, fit.tried.size(), secs);
+  reco::BlendConfig vec_only = base, pop_only = base;
+  vec_only.source(reco::Source::Term).budget = 0;
+  vec_only.source(reco::Source::Popular).budget = 0;
+  pop_only.source(reco::Source::Vector).budget = 0;
+  pop_only.source(reco::Source::Term).budget = 0;
+  const RankingMetrics mv = bench.evaluate(vec_only, opt.k), mp = bench.evaluate(pop_only, opt.k);
+  const auto line = [&](const char* name, const RankingMetrics& m) {
+    fmt::print("  {:<28} HR@{} {:.4f}  Recall@{} {:.4f}  NDCG@{} {:.4f}\n", name, opt.k, m.hit_rate, opt.k, m.recall,
+               opt.k, m.ndcg);
+  };
+  line("vector source only", mv);
+  line("popular source only", mp);
+  line("fitted blend", fit.best_metrics);
+  std::string chosen;
+  for (const auto& [name, value] : reco::blend_params(fit.best)) chosen += fmt::format(" {}={}", name, value);
+  fmt::print("  chosen:{}\n", chosen);
+  nlohmann::json info = {{"fitted_on", "test part, next 10 items of each user"},
+                         {"users", bench.users()},
+                         {"k", opt.k},
+                         {"ndcg", fit.best_metrics.ndcg},
+                         {"hit_rate", fit.best_metrics.hit_rate},
+                         {"vector_only_ndcg", mv.ndcg},
+                         {"popular_only_ndcg", mp.ndcg}};
+  write_blend_json((fs::path(out) / "blend.json").string(), fit.best, info.dump());
+  log["blend"] = info;
+}
+
 int run(int argc, char** argv) {
-  CLI::App app{"reco-train: train user/item vectors (logistic matrix factorization)"};
-  std::string dir = "data/prepared", out, format = "npy";
+  CLI::App app{"reco-train: train user/item vectors (next-item BPR or the original logistic factorization)"};
+  std::string dir = "data/prepared", out, format = "npy", objective = "next-item";
   MfConfig config;
-  bool quiet = false;
+  BprConfig bpr;
+  BlendOptions blend_opt;
+  bool quiet = false, no_refit = false;
   std::string prior = "0";
+  app.add_option("--objective", objective,
+                 "next-item: BPR over the whole catalog with an item bias; logistic: like vs. dislike among rated items")
+      ->check(CLI::IsMember({"next-item", "logistic"}))->capture_default_str();
   app.add_option("--prepared,-p", dir, "prepared directory (train.tsv, test.tsv)")->capture_default_str();
   app.add_option("--out,-o", out, "output directory for factor files (default: the prepared directory)");
   app.add_option("--format,-f", format, "factor file format")->check(CLI::IsMember({"npy", "csv", "tsv"}))->capture_default_str();
@@ -55,11 +121,26 @@ int run(int argc, char** argv) {
   app.add_option("--lr-decay", config.lr_decay, "learning rate multiplier per epoch")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   app.add_option("--reg", config.regularization, "L2 regularization")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--init", config.init_scale, "initial factor range")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--negatives", config.negatives, "sampled unrated items per rating, labelled 0 (0 = labels only)")
+  app.add_option("--negatives", config.negatives,
+                 "logistic: sampled unrated items per rating, labelled 0 (0 = labels only); next-item: candidates "
+                 "per step, the highest-scoring trained against (default 1)")
       ->check(CLI::Range(0, 100))->capture_default_str();
   app.add_option("--negative-weight", config.negative_weight, "loss weight of the sampled negatives")
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--seed", config.seed, "random seed")->capture_default_str();
+  app.add_option("--bias-reg", bpr.bias_regularization, "next-item: L2 on the item bias")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--rating-weight", bpr.rating_weight,
+                 "next-item: loss weight 1 + w * (stars - 3) / 2 per interaction (0 = every rating alike)")
+      ->capture_default_str();
+  app.add_option("--negative-popularity", bpr.negative_popularity,
+                 "next-item: draw negatives with probability ~ count^this (0 = uniform)")
+      ->check(CLI::Range(0.0, 2.0))->capture_default_str();
+  app.add_flag("--no-refit", no_refit, "next-item: export the vectors trained on the training part only");
+  app.add_option("--blend", blend_opt.mode, "fit: choose the catalog blend on the test part and write blend.json")
+      ->check(CLI::IsMember({"fit", "none"}))->capture_default_str();
+  app.add_flag("--blend-prior", blend_opt.prior, "let the blend fit also try the popularity/recency term");
+  app.add_option("--blend-users", blend_opt.users, "users in the blend fit (0 = all)")->capture_default_str();
   app.add_option("--popularity-prior", prior,
                  "append a popularity-prior dimension to the exported vectors: a weight, or 'auto' to choose it "
                  "on the test part (0 = export the factors as trained)")
@@ -67,12 +148,93 @@ int run(int argc, char** argv) {
   app.add_flag("--quiet,-q", quiet, "no per-epoch lines");
   CLI11_PARSE(app, argc, argv);
   if (out.empty()) out = dir;
+  if (objective == "next-item") {
+    // Shared options keep the next-item defaults unless given.
+    bpr.dim = app.count("--dim") ? config.dim : 32;
+    if (app.count("--epochs")) bpr.epochs = config.epochs;
+    if (app.count("--lr")) bpr.learning_rate = config.learning_rate;
+    if (app.count("--lr-decay")) bpr.lr_decay = config.lr_decay;
+    if (app.count("--reg")) bpr.regularization = config.regularization;
+    if (app.count("--init")) bpr.init_scale = config.init_scale;
+    bpr.negatives = app.count("--negatives") ? std::max(1, config.negatives) : bpr.negatives;
+    bpr.seed = config.seed;
+  }
 
   try {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<Rating> train = read_rating_rows((fs::path(dir) / "train.tsv").string());
     const std::vector<Rating> test = read_rating_rows((fs::path(dir) / "test.tsv").string());
     if (train.empty()) throw DataError(dir + "/train.tsv: no training rows");
+    const auto path = [&](const std::string& name) { return (fs::path(out) / name).string(); };
+    const auto write = [&](const FactorTable& items, const FactorTable& users) {
+      fs::create_directories(out);
+      if (format == "npy") {
+        write_factors(items, path("item_factors.npy"), path("item_ids.txt"));
+        write_factors(users, path("user_factors.npy"), path("user_ids.txt"));
+      } else {
+        write_factors(items, path("item_factors." + format));
+        write_factors(users, path("user_factors." + format));
+      }
+    };
+    if (objective == "next-item") {
+      fmt::print("next-item vectors (BPR, item bias, {} sampled negative{} per step{}): {} training interactions; "
+                 "dim {}, {} epochs, lr {}, reg {}, bias reg {}, seed {}\n",
+                 bpr.negatives, bpr.negatives > 1 ? "s, the highest-scoring trained against" : "",
+                 bpr.negative_popularity > 0 ? fmt::format(", drawn ~ count^{}", bpr.negative_popularity) : "",
+                 train.size(), bpr.dim, bpr.epochs, bpr.learning_rate, bpr.regularization, bpr.bias_regularization,
+                 bpr.seed);
+      nlohmann::json epochs = nlohmann::json::array();
+      double epoch_seconds = 0, epoch_cpu = 0;
+      if (!quiet) fmt::print("{:>5}  {:>8}  {:>7}  {:>7}\n", "epoch", "loss", "wall", "cpu");
+      const auto report = [&](const BprEpochReport& r) {
+        if (!quiet) {
+          fmt::print("{:>5}  {:>8.4f}  {:>6.2f}s  {:>6.2f}s\n", r.epoch, r.loss, r.seconds, r.cpu_seconds);
+          std::fflush(stdout);
+        }
+        epoch_seconds += r.seconds;
+        epoch_cpu += r.cpu_seconds;
+        epochs.push_back({{"epoch", r.epoch}, {"loss", r.loss}, {"seconds", r.seconds}, {"cpu_seconds", r.cpu_seconds}});
+      };
+      const BprModel model = train_bpr(train, bpr, report);
+      const double per_epoch = bpr.epochs ? epoch_seconds / bpr.epochs : 0;
+      const double cpu_per_epoch = bpr.epochs ? epoch_cpu / bpr.epochs : 0;
+      fmt::print("time per epoch: {:.3f}s wall, {:.3f}s CPU ({} interactions, {:.2f} M steps per CPU second)\n",
+                 per_epoch, cpu_per_epoch, train.size(), cpu_per_epoch > 0 ? train.size() / cpu_per_epoch / 1e6 : 0.0);
+      nlohmann::json log = {{"objective", "next-item"}, {"dim", bpr.dim}, {"epochs", bpr.epochs},
+                            {"learning_rate", bpr.learning_rate}, {"lr_decay", bpr.lr_decay},
+                            {"regularization", bpr.regularization}, {"bias_regularization", bpr.bias_regularization},
+                            {"negatives", bpr.negatives}, {"rating_weight", bpr.rating_weight},
+                            {"negative_popularity", bpr.negative_popularity}, {"seed", bpr.seed},
+                            {"train_rows", train.size()}, {"test_rows", test.size()},
+                            {"seconds_per_epoch", per_epoch}, {"cpu_seconds_per_epoch", cpu_per_epoch},
+                            {"per_epoch", epochs}};
+      FactorTable items = bpr_item_factors(model), users = bpr_user_factors(model);
+      fs::create_directories(out);
+      if (blend_opt.mode == "fit") fit_and_write_blend(dir, out, items, users, train, blend_opt, log);
+      if (!no_refit) {
+        std::vector<Rating> all = train;
+        all.insert(all.end(), test.begin(), test.end());
+        fmt::print("retraining on training + test ({} interactions) for serving\n", all.size());
+        epochs = nlohmann::json::array();
+        const bool was_quiet = quiet;
+        quiet = true;
+        epoch_seconds = 0;
+        epoch_cpu = 0;
+        const BprModel served = train_bpr(all, bpr, report);
+        quiet = was_quiet;
+        items = bpr_item_factors(served);
+        users = bpr_user_factors(served);
+        log["refit"] = {{"rows", all.size()},
+                        {"seconds_per_epoch", bpr.epochs ? epoch_seconds / bpr.epochs : 0},
+                        {"cpu_seconds_per_epoch", bpr.epochs ? epoch_cpu / bpr.epochs : 0}};
+      }
+      write(items, users);
+      std::ofstream(path("train_log.json")) << log.dump(2) << "\n";
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      fmt::print("wrote {} item and {} user vectors ({} + 1 bias dimension, {}) to {} in {:.1f}s\n", items.ids.size(),
+                 users.ids.size(), bpr.dim, format, out, secs);
+      return 0;
+    }
     fmt::print("training on {} rows, testing on {} (label: rating > 3); dim {}, {} epochs, lr {}, reg {}, seed {}{}\n",
                train.size(), test.size(), config.dim, config.epochs, config.learning_rate, config.regularization,
                config.seed, config.negatives ? fmt::format(", {} sampled negatives per row (weight {})", config.negatives, config.negative_weight) : "");
@@ -112,20 +274,13 @@ int run(int argc, char** argv) {
       fmt::print("exporting {} + 1 dimensions: item[{}] = {:.4g} * log(1 + ratings), user[{}] = {:.4g}\n", config.dim,
                  config.dim, s, config.dim, alpha / s);
     }
-    fs::create_directories(out);
-    const auto path = [&](const std::string& name) { return (fs::path(out) / name).string(); };
-    if (format == "npy") {
-      write_factors(items, path("item_factors.npy"), path("item_ids.txt"));
-      write_factors(users, path("user_factors.npy"), path("user_ids.txt"));
-    } else {
-      write_factors(items, path("item_factors." + format));
-      write_factors(users, path("user_factors." + format));
-    }
-    nlohmann::json log = {{"dim", config.dim},       {"epochs", config.epochs},   {"learning_rate", config.learning_rate},
+    write(items, users);
+    nlohmann::json log = {{"objective", "logistic"}, {"dim", config.dim},       {"epochs", config.epochs},   {"learning_rate", config.learning_rate},
                           {"lr_decay", config.lr_decay}, {"regularization", config.regularization},
                           {"negatives", config.negatives}, {"negative_weight", config.negative_weight}, {"popularity_prior", alpha}, {"seed", config.seed}, {"train_rows", train.size()},
                           {"test_rows", test.size()}, {"test_auc", final_test}, {"popularity_test_auc", pop},
                           {"per_epoch", epochs}};
+    if (blend_opt.mode == "fit") fit_and_write_blend(dir, out, items, users, train, blend_opt, log);
     std::ofstream(path("train_log.json")) << log.dump(2) << "\n";
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print("wrote {} item and {} user vectors ({}) to {} in {:.1f}s\n", items.ids.size(), users.ids.size(), format,

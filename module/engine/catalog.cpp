@@ -7,18 +7,67 @@
 
 #include "reco/error.hpp"
 #include "reco/fingerprint.hpp"
-#include "reco/flat_index.hpp"
+#include "reco/model_set.hpp"
 
 namespace reco {
 
-Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric)
-    : name_(to_string(name)), dim_(dim), metric_(metric) {
+Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index)
+    : name_(to_string(name)), dim_(dim), metric_(metric), index_config_(index) {
   if (dim < 1 || dim > kMaxDim)
     throw Error("DIM must be between 1 and " + std::to_string(kMaxDim));
-  vectors_ = std::make_unique<FlatIndex>(dim, metric);
+  index_config_.validate();
+  vectors_ = make_vector_index(dim, metric, index_config_);
+  models_ = std::make_unique<ModelSet>();
 }
 
 Catalog::~Catalog() = default;
+
+void Catalog::set_query_settings(std::uint32_t ef_runtime, std::uint32_t exact_below) {
+  IndexConfig next = index_config_;
+  next.ef_runtime = ef_runtime;
+  next.exact_below = exact_below;
+  next.validate();
+  index_config_ = next;
+  ++version_;
+}
+
+std::vector<float> Catalog::vector(std::uint32_t dense) const {
+  std::vector<float> v(dim_);
+  if (!vectors_->read(dense, v)) v.clear();
+  return v;
+}
+
+std::vector<std::uint32_t> Catalog::items_with_any_term(std::span<const std::string> terms) const {
+  std::vector<std::uint32_t> out;
+  for (const std::string& t : terms) {
+    auto p = terms_.postings(t);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  // Posting lists are sorted; one list needs no sort, several are merged by one.
+  if (terms.size() > 1) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return out;
+}
+
+bool Catalog::searches_exactly() const noexcept {
+  return index_config_.kind == IndexKind::Flat ||
+         (index_config_.kind == IndexKind::Auto && vectors_->size() < index_config_.exact_below);
+}
+
+std::vector<Hit> Catalog::search(std::span<const float> query, std::size_t k,
+                                 const ItemFilter& filter, std::size_t ef) const {
+  SearchParams params;
+  params.ef = ef ? ef : index_config_.ef_runtime;
+  params.exact = searches_exactly();
+  return vectors_->search(query, k, filter, params);
+}
+
+void Catalog::set_blend(const BlendConfig& blend) {
+  blend_ = blend;
+  ++version_;
+}
 
 std::optional<std::uint32_t> Catalog::find(std::string_view id) const noexcept {
   auto it = by_fp_.find(fingerprint(id));
@@ -89,6 +138,7 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
   live_[dense] = 1;
   fps_[dense] = fp;
   if (u.vector) vectors_->set(dense, *u.vector);
+  if (!models_->empty()) models_->on_item(dense, id, items_[dense]);
   ++version_;
   order_dirty_ = true;
   return created;
@@ -115,6 +165,7 @@ bool Catalog::erase(std::string_view id) {
     free_ids_.reserve(std::max<std::size_t>(8, 2 * free_ids_.capacity()));
   terms_.remove(d, items_[d].terms);
   vectors_->remove(d);
+  models_->on_remove(d);
   by_fp_.erase(fps_[d]);
   items_[d] = Item{};
   live_[d] = 0;
@@ -141,9 +192,16 @@ std::span<const std::uint32_t> Catalog::popular_order() const {
     });
     popular_rank_.assign(items_.size(), UINT32_MAX);
     for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
+    popular_terms_ = TermIndex();
+    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
     order_dirty_ = false;
   }
   return popular_;
+}
+
+std::span<const std::uint32_t> Catalog::popular_postings(std::string_view term) const {
+  popular_order();
+  return popular_terms_.postings(term);
 }
 
 std::span<const std::uint32_t> Catalog::popular_rank() const {
@@ -154,7 +212,7 @@ std::span<const std::uint32_t> Catalog::popular_rank() const {
 std::size_t Catalog::memory_bytes() const noexcept {
   std::size_t bytes = sizeof(*this) + heap_bytes(name_) + heap_bytes(items_) + heap_bytes(live_) +
                       heap_bytes(fps_) + heap_bytes(free_ids_) + heap_bytes(popular_) +
-                      heap_bytes(popular_rank_);
+                      heap_bytes(popular_rank_) + popular_terms_.memory_bytes();
   for (const Item& it : items_) {
     bytes += heap_bytes(it.id) + heap_bytes(it.terms) + heap_bytes(it.features);
     for (const String& t : it.terms) bytes += heap_bytes(t);
@@ -163,7 +221,7 @@ std::size_t Catalog::memory_bytes() const noexcept {
   // unordered_map: a bucket pointer per bucket plus one node per entry.
   bytes += by_fp_.bucket_count() * sizeof(void*) +
            by_fp_.size() * (sizeof(void*) + sizeof(std::pair<std::uint64_t, std::uint32_t>) + 8);
-  bytes += vectors_->memory_bytes() + terms_.memory_bytes();
+  bytes += vectors_->memory_bytes() + terms_.memory_bytes() + models_->memory_bytes();
   return bytes;
 }
 

@@ -1,9 +1,14 @@
 // Catalog and user-profile encodings (see reco/codec.hpp).
 //
-// Catalog, encoding 1:
+// Catalog, encoding 2:
 //   name, dim, metric, version, id_bound, free ids (count, ids...), items (count, then per
-//   item: dense id, id, vector bytes (empty = none; stored form), terms (count, bytes...),
-//   popularity, time, features (count, name/value...)).
+//   item: dense id, id, vector bytes (always empty: the index holds them), terms (count,
+//   bytes...), popularity, time, features (count, name/value...)), index configuration
+//   (kind, m, ef_construction, ef_runtime, quant, keep_float, exact_below), blend
+//   (blend.hpp), the vector index itself (VectorIndex::save: the graph is loaded, not
+//   rebuilt), the models (model_set.hpp).
+// Catalog, encoding 1 (still read): the same up to the items, whose vector bytes carry the
+//   vectors; nothing after them. Such a catalog was exact, and loads as INDEX FLAT.
 // User, encoding 1:
 //   vector bytes (empty = none), terms (count, term/weight...), features (count, name/
 //   value...), seen fingerprints as one little-endian u64 block.
@@ -18,6 +23,8 @@
 
 #include "reco/error.hpp"
 #include "reco/fingerprint.hpp"
+#include "reco/model_set.hpp"
+#include "reco/vector_index.hpp"
 
 namespace reco {
 namespace {
@@ -65,7 +72,7 @@ void save_catalog(const Catalog& c, ByteSink& out) {
     const Item& it = c.items_[d];
     out.put_u64(d);
     put_string(out, view(it.id));
-    put_floats(out, c.vectors_->get(d));
+    put_floats(out, {});
     out.put_u64(it.terms.size());
     for (const String& t : it.terms) put_string(out, view(t));
     out.put_double(it.popularity);
@@ -76,6 +83,18 @@ void save_catalog(const Catalog& c, ByteSink& out) {
       put_string(out, view(f.value));
     }
   }
+  const IndexConfig& ix = c.index_config_;
+  out.put_u64(static_cast<std::uint64_t>(ix.kind));
+  out.put_u64(ix.m);
+  out.put_u64(ix.ef_construction);
+  out.put_u64(ix.ef_runtime);
+  out.put_u64(static_cast<std::uint64_t>(ix.quant));
+  out.put_u64(ix.keep_float ? 1 : 0);
+  out.put_u64(ix.exact_below);
+  save_blend(c.blend_, out);
+  c.vectors_->save(out);
+  out.put_u64(kModelSetEncoding);
+  c.models_->save(out);
 }
 
 std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
@@ -85,7 +104,10 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   const std::uint64_t metric = in.get_u64();
   if (dim < 1 || dim > kMaxDim || metric > static_cast<std::uint64_t>(Metric::L2))
     throw Error("corrupt catalog header");
-  auto c = std::make_unique<Catalog>(name, dim, static_cast<Metric>(metric));
+  // The index configuration comes after the items; the catalog is built with a flat index
+  // until then.
+  auto c = std::make_unique<Catalog>(name, dim, static_cast<Metric>(metric),
+                                     IndexConfig{.kind = IndexKind::Flat});
   const std::uint64_t version = in.get_u64();
   const std::uint64_t id_bound = in.get_u64();
   if (id_bound > UINT32_MAX) throw Error("corrupt catalog id bound");
@@ -139,12 +161,52 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   for (const Loaded& l : loaded)
     if (!fps.insert(fingerprint(view(l.item.id))).second) throw Error("corrupt catalog: fingerprint collision");
 
+  if (encoding >= 2)
+    for (const Loaded& l : loaded)
+      if (!l.vector.empty()) throw Error("corrupt catalog: vector outside the index");
+
   c->items_.resize(id_bound);
   c->live_.assign(id_bound, 0);
   c->fps_.assign(id_bound, 0);
   c->free_ids_.assign(free_ids.begin(), free_ids.end());
   for (Loaded& l : loaded) c->place(l.dense, std::move(l.item), l.vector);
   c->version_ = version;
+  if (encoding < 2) return c;
+
+  IndexConfig ix;
+  const std::uint64_t kind = in.get_u64();
+  if (kind > static_cast<std::uint64_t>(IndexKind::Hnsw)) throw Error("corrupt catalog index kind");
+  ix.kind = static_cast<IndexKind>(kind);
+  const std::uint64_t m = in.get_u64(), efc = in.get_u64(), efr = in.get_u64();
+  const std::uint64_t quant = in.get_u64(), keep = in.get_u64(), below = in.get_u64();
+  if (m > kMaxM || efc > kMaxEf || efr > kMaxEf ||
+      quant > static_cast<std::uint64_t>(Quantization::Int8) || keep > 1 || below > UINT32_MAX)
+    throw Error("corrupt catalog index configuration");
+  ix.m = static_cast<std::uint32_t>(m);
+  ix.ef_construction = static_cast<std::uint32_t>(efc);
+  ix.ef_runtime = static_cast<std::uint32_t>(efr);
+  ix.quant = static_cast<Quantization>(quant);
+  ix.keep_float = keep == 1;
+  ix.exact_below = static_cast<std::uint32_t>(below);
+  ix.validate();
+  c->index_config_ = ix;
+  c->blend_ = load_blend(in);
+
+  std::unique_ptr<VectorIndex> index = load_vector_index(in, dim, c->metric_);
+  if ((index->kind() == "hnsw") != ix.uses_graph())
+    throw Error("corrupt catalog: index kind does not match its configuration");
+  std::size_t with_vector = 0;
+  for (std::uint32_t d = 0; d < id_bound; ++d) {
+    if (!index->contains(d)) continue;
+    if (!c->live_[d]) throw Error("corrupt catalog: vector of a deleted item");
+    ++with_vector;
+  }
+  if (with_vector != index->size()) throw Error("corrupt catalog: index holds unknown ids");
+  c->vectors_ = std::move(index);
+  const std::uint64_t model_encoding = in.get_u64();
+  if (model_encoding < 1 || model_encoding > kModelSetEncoding)
+    throw Error("unsupported model set encoding " + std::to_string(model_encoding));
+  c->models_ = ModelSet::load(in, static_cast<std::uint32_t>(model_encoding), CatalogItems(*c));
   return c;
 }
 

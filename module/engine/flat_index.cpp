@@ -1,10 +1,19 @@
 // Exact scan index (see reco/flat_index.hpp).
+//
+// Saved form (after the kind tag): format version, id bound, then the ids in chunks of
+// kSaveChunk, each chunk one byte string holding, per id, a presence byte and (if present)
+// the stored vector as little-endian floats. Norms are derived, not saved. A chunk is
+// parsed with bounds checks, so a forged id bound ends in an exhausted input, never in an
+// allocation larger than the input.
 #include "reco/flat_index.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 
+#include "reco/codec.hpp"
 #include "reco/error.hpp"
 
 namespace reco {
@@ -67,8 +76,14 @@ std::span<const float> FlatIndex::get(std::uint32_t id) const noexcept {
   return {rows_.data() + std::size_t(id) * dim_, dim_};
 }
 
+bool FlatIndex::read(std::uint32_t id, std::span<float> out) const noexcept {
+  if (!contains(id) || out.size() != dim_) return false;
+  std::copy_n(rows_.data() + std::size_t(id) * dim_, dim_, out.data());
+  return true;
+}
+
 std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
-                                   const ItemFilter& filter) const {
+                                   const ItemFilter& filter, const SearchParams&) const {
   if (k == 0 || count_ == 0) return {};
   if (query.size() != dim_) throw Error("query vector size does not match the index dimension");
 
@@ -77,6 +92,17 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
   const float q2 = q.squaredNorm();
 
   TopK top(std::min(k, count_));
+  // A short allow-list (a term constraint) is cheaper to visit id by id than the whole block.
+  if (const auto* allow = filter.allowlist(); allow && allow->size() * 4 < live_.size()) {
+    for (std::uint32_t id : *allow) {
+      if (!contains(id)) continue;
+      float s = Eigen::Map<const Eigen::VectorXf>(rows_.data() + std::size_t(id) * dim_, dim_).dot(q);
+      if (metric_ == Metric::L2) s = -(norms2_[id] - 2.0f * s + q2);
+      if (!top.admits(s, id) || !filter.allows(id)) continue;
+      top.push(s, id);
+    }
+    return top.take_sorted();
+  }
   Eigen::VectorXf scores(kChunkRows);
   const std::size_t n = live_.size();
   for (std::size_t start = 0; start < n; start += kChunkRows) {
@@ -99,6 +125,73 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
 
 std::size_t FlatIndex::memory_bytes() const noexcept {
   return sizeof(*this) + heap_bytes(rows_) + heap_bytes(norms2_) + heap_bytes(live_);
+}
+
+namespace {
+constexpr std::size_t kSaveChunk = 1024;  // ids per byte string
+}  // namespace
+
+void FlatIndex::save(ByteSink& out) const {
+  out.put_u64(static_cast<std::uint64_t>(VectorIndexKind::Flat));
+  out.put_u64(kFormatVersion);
+  const std::size_t n = live_.size();
+  out.put_u64(n);
+  std::string chunk;
+  for (std::size_t start = 0; start < n; start += kSaveChunk) {
+    chunk.clear();
+    for (std::size_t id = start; id < std::min(n, start + kSaveChunk); ++id) {
+      chunk.push_back(live_[id] ? 1 : 0);
+      if (!live_[id]) continue;
+      for (std::size_t i = 0; i < dim_; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &rows_[id * dim_ + i], 4);
+        for (int b = 0; b < 4; ++b) chunk.push_back(static_cast<char>(bits >> (8 * b)));
+      }
+    }
+    out.put_bytes(chunk);
+  }
+}
+
+std::unique_ptr<FlatIndex> FlatIndex::load(ByteSource& in, std::size_t dim, Metric metric) {
+  if (in.get_u64() != static_cast<std::uint64_t>(VectorIndexKind::Flat))
+    throw Error("corrupt vector index: not a flat index");
+  return load_body(in, dim, metric);
+}
+
+std::unique_ptr<FlatIndex> FlatIndex::load_body(ByteSource& in, std::size_t dim, Metric metric) {
+  const std::uint64_t version = in.get_u64();
+  if (version < 1 || version > kFormatVersion)
+    throw Error("unsupported flat index format " + std::to_string(version));
+  auto ix = std::make_unique<FlatIndex>(dim, metric);
+  const std::uint64_t n = in.get_u64();
+  if (n > std::uint64_t(UINT32_MAX) + 1) throw Error("corrupt flat index id bound");
+  std::vector<float> v(dim);
+  for (std::uint64_t start = 0; start < n; start += kSaveChunk) {
+    const std::string chunk = in.get_bytes();
+    std::size_t pos = 0;
+    for (std::uint64_t id = start; id < std::min<std::uint64_t>(n, start + kSaveChunk); ++id) {
+      if (pos >= chunk.size()) throw Error("corrupt flat index: truncated chunk");
+      const char present = chunk[pos++];
+      if (present == 0) continue;
+      if (present != 1 || chunk.size() - pos < dim * 4) throw Error("corrupt flat index entry");
+      for (std::size_t i = 0; i < dim; ++i, pos += 4) {
+        std::uint32_t bits = 0;
+        for (int b = 0; b < 4; ++b)
+          bits |= std::uint32_t(static_cast<unsigned char>(chunk[pos + b])) << (8 * b);
+        std::memcpy(&v[i], &bits, 4);
+        if (!std::isfinite(v[i])) throw Error("corrupt flat index vector value");
+      }
+      ix->set(static_cast<std::uint32_t>(id), v, /*stored_form=*/true);
+    }
+    if (pos != chunk.size()) throw Error("corrupt flat index: chunk size");
+  }
+  // Ids past the last present one leave no trace in set(); keep the saved bound.
+  if (ix->live_.size() < n) {
+    ix->rows_.resize(n * dim, 0.0f);
+    ix->norms2_.resize(n, 0.0f);
+    ix->live_.resize(n, 0);
+  }
+  return ix;
 }
 
 }  // namespace reco

@@ -20,18 +20,45 @@ double micros(Clock::time_point a, Clock::time_point b) {
 constexpr std::array<std::string_view, kSourceCount> kSourceNames = {"vector", "term", "session",
                                                                       "popular"};
 
+// Posting entries term recall reads in full before it reads only the heads of the lists.
+constexpr std::size_t kTermExactScan = 50000;
+// How many allowed items of each term's list (most popular first) a bounded recall reads,
+// per unit of budget.
+constexpr std::size_t kTermDepthPerBudget = 8;
+
 // Items carrying the user's terms, scored by the sum of the weights of the terms they
 // carry; ties go to the more popular item. Term-at-a-time into a dense accumulator that
 // lives as long as the thread, so a request allocates nothing proportional to the catalog.
+// When the lists are long (broad genres over a large catalog), each term contributes only
+// the head of its list in popular order: the budget * kTermDepthPerBudget most popular
+// allowed items carrying it. Exact for every item in some head; an item outside all heads
+// is less popular than `depth` allowed items of each of its terms, and is only missed when
+// it carries more of the user's terms than those.
 std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const WeightedTerm> terms,
                                        std::size_t budget, const ItemFilter& filter) {
   thread_local std::vector<float> acc;
   thread_local std::vector<std::uint32_t> touched;
   if (acc.size() < catalog.id_bound()) acc.resize(catalog.id_bound(), 0.0f);
   touched.clear();
+  std::size_t total = 0;
+  for (const WeightedTerm& t : terms)
+    if (t.weight > 0) total += catalog.terms().postings(view(t.term)).size();
+  const bool bounded = total > kTermExactScan;
+  const std::size_t depth = budget * kTermDepthPerBudget;
   for (const WeightedTerm& t : terms) {
     if (!(t.weight > 0)) continue;  // a zero or negative preference recalls nothing
-    for (std::uint32_t id : catalog.terms().postings(view(t.term))) {
+    if (!bounded) {
+      for (std::uint32_t id : catalog.terms().postings(view(t.term))) {
+        if (acc[id] == 0.0f) touched.push_back(id);
+        acc[id] += t.weight;
+      }
+      continue;
+    }
+    std::size_t taken = 0;
+    for (std::uint32_t id : catalog.popular_postings(view(t.term))) {
+      if (taken == depth) break;
+      if (!filter.allows(id)) continue;
+      ++taken;
       if (acc[id] == 0.0f) touched.push_back(id);
       acc[id] += t.weight;
     }
@@ -42,7 +69,7 @@ std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const W
     const float s = acc[id];
     acc[id] = 0.0f;
     // The heap's tie-break is its id field, so it holds popularity ranks, not dense ids.
-    if (top.admits(s, rank[id]) && filter.allows(id)) top.push(s, rank[id]);
+    if (top.admits(s, rank[id]) && (bounded || filter.allows(id))) top.push(s, rank[id]);
   }
   std::vector<std::uint32_t> out;
   const auto order = catalog.popular_order();
@@ -96,15 +123,14 @@ std::optional<Source> parse_source(std::string_view s) {
 }
 
 std::array<SourceConfig, kSourceCount> default_sources(std::size_t k) {
-  return {SourceConfig{200, 1.0}, SourceConfig{200, 0.5}, SourceConfig{100, 1.0},
-          SourceConfig{k, 0.01}};
+  return resolve_sources(BlendConfig{}, k);
 }
 
 RecommendRequest::RecommendRequest() : sources(default_sources(k)) {}
 
-double blend_score(std::size_t rank, std::size_t budget, double weight) {
-  if (budget == 0 || rank >= budget) return 0.0;
-  return weight * (1.0 - static_cast<double>(rank) / static_cast<double>(budget));
+void RecommendRequest::use_blend(const BlendConfig& config) {
+  blend = config;
+  sources = resolve_sources(config, k);
 }
 
 RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
@@ -117,6 +143,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   ItemFilter filter(user ? &user->seen : nullptr, catalog.fingerprints());
   filter.exclude(req.exclude);
   filter.exclude(req.session);
+  if (req.only_terms) filter.restrict_to(catalog.items_with_any_term(*req.only_terms));
 
   std::vector<Recommendation> cands;
   std::unordered_map<std::uint32_t, std::size_t> slot;
@@ -137,7 +164,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   if (user && user->vector.size() == catalog.dim()) {
     signal = true;
     if (vec_cfg.budget > 0)
-      contribute(Source::Vector, ids_of(catalog.vectors().search(user->vector, vec_cfg.budget, filter)));
+      contribute(Source::Vector, ids_of(catalog.search(user->vector, vec_cfg.budget, filter, req.ef)));
   }
   const auto& term_cfg = req.source(Source::Term);
   if (user && !user->terms.empty()) {
@@ -151,7 +178,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
     if (!q.empty()) {
       signal = true;
       if (ses_cfg.budget > 0)
-        contribute(Source::Session, ids_of(catalog.vectors().search(q, ses_cfg.budget, filter)));
+        contribute(Source::Session, ids_of(catalog.search(q, ses_cfg.budget, filter, req.ef)));
     }
   }
   const auto& pop_cfg = req.source(Source::Popular);
@@ -159,6 +186,31 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   stats.cold = !signal;
   stats.candidates = cands.size();
   const auto t1 = Clock::now();
+
+  // The popularity/recency term of the blend (reco/blend.hpp), for every candidate.
+  if (req.blend.popularity > 0 && !cands.empty()) {
+    const auto order = catalog.popular_order();
+    const double max_pop = order.empty() ? 0.0 : catalog.item(order.front()).popularity;
+    std::int64_t newest = catalog.item(cands.front().id).time;
+    for (const Recommendation& c : cands) newest = std::max(newest, catalog.item(c.id).time);
+    for (Recommendation& c : cands) {
+      const Item& it = catalog.item(c.id);
+      c.score += popularity_term(req.blend, it.popularity, max_pop, it.time, newest);
+    }
+  }
+
+  // A model replaces the blend: one batch over the precomputed item rows.
+  if (req.model && !cands.empty()) {
+    const Model& model = req.model->model();
+    UserSide side = model.prepare_user(req.user_key, user, req.context);
+    std::vector<std::uint32_t> ids(cands.size());
+    for (std::size_t i = 0; i < cands.size(); ++i) ids[i] = cands[i].id;
+    std::vector<float> scores(cands.size());
+    req.model->items().score(side, ids, scores);
+    for (std::size_t i = 0; i < cands.size(); ++i) cands[i].score = scores[i];
+    req.model->record(cands.size());
+  }
+  if (req.model) stats.model = req.model->name();
 
   const auto rank = catalog.popular_rank();
   auto before = [&](const Recommendation& a, const Recommendation& b) {
@@ -178,19 +230,19 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
 }
 
 std::vector<Hit> similar(const Catalog& catalog, std::uint32_t dense, std::size_t k,
-                         ItemFilter filter) {
+                         ItemFilter filter, std::size_t ef) {
   auto v = catalog.vector(dense);
   if (v.empty()) return {};
   filter.exclude(dense);
-  return catalog.vectors().search(v, k, filter);
+  return catalog.search(v, k, filter, ef);
 }
 
 std::vector<Hit> nearest(const Catalog& catalog, std::span<const float> query, std::size_t k,
-                         const ItemFilter& filter) {
+                         const ItemFilter& filter, std::size_t ef) {
   if (query.size() != catalog.dim())
     throw Error("query vector has " + std::to_string(query.size()) + " values, catalog '" +
                 std::string(catalog.name()) + "' has dimension " + std::to_string(catalog.dim()));
-  return catalog.vectors().search(query, k, filter);
+  return catalog.search(query, k, filter, ef);
 }
 
 }  // namespace reco

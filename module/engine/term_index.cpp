@@ -20,6 +20,14 @@ void TermIndex::add(std::uint32_t id, std::span<const String> terms) {
   }
 }
 
+void TermIndex::append(std::uint32_t id, std::span<const String> terms) {
+  for (const String& t : terms) {
+    auto it = postings_.find(view(t));
+    if (it == postings_.end()) it = postings_.emplace(t, Vec<std::uint32_t>{}).first;
+    it->second.push_back(id);
+  }
+}
+
 void TermIndex::remove(std::uint32_t id, std::span<const String> terms) {
   for (const String& t : terms) {
     auto it = postings_.find(view(t));

@@ -141,6 +141,12 @@ void OptionsSeen::mark(std::string_view option) {
   seen_.emplace_back(option);
 }
 
+bool OptionsSeen::has(std::string_view option) const {
+  for (const auto& s : seen_)
+    if (equals_nocase(s, option)) return true;
+  return false;
+}
+
 std::vector<float> vector_for_catalog(const VectorArg& v, std::size_t dim) {
   if (v.fp32) return decode_fp32(v.blob, dim);
   if (v.values.size() != dim) {

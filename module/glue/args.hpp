@@ -63,6 +63,7 @@ std::string quoted(std::string_view s);
 class OptionsSeen {
  public:
   void mark(std::string_view option);
+  bool has(std::string_view option) const;
 
  private:
   std::vector<std::string> seen_;

@@ -4,13 +4,21 @@
 // whichever node they are sent to; a loader sends them to every master). Writes replicate
 // verbatim, which also appends them to the AOF.
 #include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "aof_preamble.hpp"
 #include "args.hpp"
 #include "command.hpp"
+#include "info_reply.hpp"
+#include "reco/blend.hpp"
 #include "reco/catalog.hpp"
 #include "reco/error.hpp"
+#include "reco/index_config.hpp"
 #include "reco/metric.hpp"
 #include "registry.hpp"
 
@@ -18,31 +26,62 @@ namespace reco::glue {
 
 namespace {
 
-// RECO.CATALOG.CREATE <catalog> DIM <d> [METRIC IP|COSINE|L2]
+// RECO.CATALOG.CREATE <catalog> DIM <d> [METRIC IP|COSINE|L2] [INDEX AUTO|FLAT|HNSW]
+//   [M <m>] [EF_CONSTRUCTION <n>] [EF_RUNTIME <n>] [EXACT_BELOW <n>] [QUANT NONE|INT8]
+//   [KEEP_FLOAT]
 void catalog_create(const Call& call) {
   ArgCursor args(call.args, 1);
   std::string_view name = args.next("catalog name");
   if (name.empty()) throw Error("catalog name must not be empty");
 
-  constexpr std::array<std::string_view, 2> kOptions{"DIM", "METRIC"};
+  constexpr std::array<std::string_view, 9> kOptions{
+      "DIM", "METRIC", "INDEX", "M", "EF_CONSTRUCTION", "EF_RUNTIME", "EXACT_BELOW", "QUANT",
+      "KEEP_FLOAT"};
   OptionsSeen seen;
   long long dim = 0;
   Metric metric = Metric::Cosine;
+  IndexConfig index;
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
     if (opt == "DIM") {
       dim = args.next_integer("DIM", 1, static_cast<long long>(kMaxDim));
-    } else {
+    } else if (opt == "METRIC") {
       auto m = parse_metric(args.next("METRIC value"));
       if (!m) throw Error("METRIC must be IP, COSINE or L2");
       metric = *m;
+    } else if (opt == "INDEX") {
+      auto k = parse_index_kind(args.next("INDEX value"));
+      if (!k) throw Error("INDEX must be AUTO, FLAT or HNSW");
+      index.kind = *k;
+    } else if (opt == "M") {
+      index.m = static_cast<std::uint32_t>(args.next_integer("M", 2, kMaxM));
+    } else if (opt == "EF_CONSTRUCTION") {
+      index.ef_construction = static_cast<std::uint32_t>(args.next_integer("EF_CONSTRUCTION", 1, kMaxEf));
+    } else if (opt == "EF_RUNTIME") {
+      index.ef_runtime = static_cast<std::uint32_t>(args.next_integer("EF_RUNTIME", 1, kMaxEf));
+    } else if (opt == "EXACT_BELOW") {
+      index.exact_below = static_cast<std::uint32_t>(args.next_integer("EXACT_BELOW", 0, UINT32_MAX));
+    } else if (opt == "QUANT") {
+      auto q = parse_quantization(args.next("QUANT value"));
+      if (!q) throw Error("QUANT must be NONE or INT8");
+      index.quant = *q;
+    } else {
+      index.keep_float = true;
     }
   }
   if (dim == 0) throw Error("DIM is required");
+  if (index.keep_float && index.quant != Quantization::Int8)
+    throw Error("KEEP_FLOAT needs QUANT INT8");
+  if (seen.has("EXACT_BELOW") && index.kind != IndexKind::Auto)
+    throw Error("EXACT_BELOW needs INDEX AUTO");
+  if (index.kind == IndexKind::Flat &&
+      (seen.has("M") || seen.has("EF_CONSTRUCTION") || seen.has("EF_RUNTIME")))
+    throw Error("M, EF_CONSTRUCTION and EF_RUNTIME need INDEX HNSW or AUTO");
+  index.validate();
   if (registry().find(name)) throw Error("catalog " + quoted(name) + " already exists");
 
-  registry().create(name, static_cast<std::size_t>(dim), metric);
+  registry().create(name, static_cast<std::size_t>(dim), metric, index);
   warn_if_aof_lacks_preamble(call.ctx);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
@@ -60,27 +99,112 @@ void catalog_drop(const Call& call) {
 // RECO.CATALOG.INFO <catalog>
 void catalog_info(const Call& call) {
   const Catalog& c = registry().get(call.args[1]);
-  RedisModuleCtx* ctx = call.ctx;
-  RedisModule_ReplyWithArray(ctx, 18);
-  reply_string(ctx, "name");
-  reply_string(ctx, c.name());
-  reply_string(ctx, "dim");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.dim()));
-  reply_string(ctx, "metric");
-  reply_string(ctx, metric_name(c.metric()));
-  reply_string(ctx, "items");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.size()));
-  reply_string(ctx, "items_with_vector");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.vectors().size()));
-  reply_string(ctx, "terms");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.terms().term_count()));
-  reply_string(ctx, "index");
-  reply_string(ctx, c.vectors().kind());
-  reply_string(ctx, "memory_bytes");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.memory_bytes()));
-  reply_string(ctx, "version");
+  const IndexConfig& ix = c.index_config();
+  InfoReply r;
+  r.add("name", c.name());
+  r.add("dim", c.dim());
+  r.add("metric", metric_name(c.metric()));
+  r.add("items", c.size());
+  r.add("items_with_vector", c.vectors().size());
+  r.add("terms", c.terms().term_count());
+  r.add("index", c.vectors().kind());
+  r.add("index_type", index_kind_name(ix.kind));
+  r.add("index_search", c.searches_exactly() ? "exact" : "graph");
+  if (ix.uses_graph()) {
+    r.add("index_m", ix.m);
+    r.add("index_ef_construction", ix.ef_construction);
+    r.add("index_ef_runtime", ix.ef_runtime);
+    r.add("index_quant", quantization_name(ix.quant));
+    r.add("index_keep_float", ix.keep_float ? 1 : 0);
+  }
+  if (ix.kind == IndexKind::Auto) r.add("index_exact_below", ix.exact_below);
+  r.add("index_memory_bytes", c.vectors().memory_bytes());
+  r.add("memory_bytes", c.memory_bytes());
   // An unsigned counter; it would need 2^63 writes to leave the signed range.
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(c.version()));
+  r.add("version", c.version());
+  r.send(call.ctx);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+double parse_double(std::string_view text, std::string_view name) {
+  std::string buf(text);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf.c_str(), &end);
+  if (buf.empty() || end != buf.c_str() + buf.size() || errno == ERANGE || !std::isfinite(v))
+    throw Error("value of " + quoted(name) + " must be a finite number");
+  return v;
+}
+
+// Index settings that may change after creation; everything else CONFIG names is a blend
+// parameter (reco/blend.hpp).
+bool is_index_setting(std::string_view name) {
+  return equals_nocase(name, "EF_RUNTIME") || equals_nocase(name, "EXACT_BELOW");
+}
+
+// RECO.CATALOG.CONFIG <catalog> SET <param> <value> [<param> <value> ...]
+// RECO.CATALOG.CONFIG <catalog> GET [<param> ...]
+void catalog_config(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  std::string_view verb = call.args[2];
+  std::span<const std::string_view> rest = call.args.subspan(3);
+  if (equals_nocase(verb, "GET")) {
+    InfoReply r;
+    auto add_index = [&](std::string_view name) {
+      if (equals_nocase(name, "EF_RUNTIME")) r.add("EF_RUNTIME", c.index_config().ef_runtime);
+      else r.add("EXACT_BELOW", c.index_config().exact_below);
+    };
+    if (rest.empty()) {
+      for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
+      add_index("EF_RUNTIME");
+      add_index("EXACT_BELOW");
+    }
+    for (std::string_view name : rest) {
+      if (is_index_setting(name)) {
+        add_index(name);
+      } else if (auto v = blend_param(c.blend(), name)) {
+        r.add(upper(name), *v);
+      } else {
+        throw Error("unknown parameter " + quoted(name));
+      }
+    }
+    r.send(call.ctx);
+    return;
+  }
+  if (!equals_nocase(verb, "SET")) throw Error("CONFIG takes GET or SET");
+  // GET must work on a replica, so the command is not flagged "write"; SET guards itself.
+  const int flags = RedisModule_GetContextFlags(call.ctx);
+  if ((flags & REDISMODULE_CTX_FLAGS_SLAVE) && !(flags & REDISMODULE_CTX_FLAGS_REPLICATED))
+    throw ReplyError{"READONLY You can't write against a read only replica."};
+  if (rest.empty() || rest.size() % 2 != 0) throw Error("SET takes <param> <value> pairs");
+  reject_duplicates("SET", rest, 2);
+  // All or nothing: apply to copies, install only when every pair was accepted.
+  BlendConfig blend = c.blend();
+  std::uint32_t ef = c.index_config().ef_runtime, exact_below = c.index_config().exact_below;
+  for (std::size_t i = 0; i < rest.size(); i += 2) {
+    std::string_view name = rest[i];
+    if (is_index_setting(name)) {
+      ArgCursor value(rest, i + 1);
+      if (equals_nocase(name, "EF_RUNTIME")) {
+        ef = static_cast<std::uint32_t>(value.next_integer("EF_RUNTIME", 0, kMaxEf));
+      } else {
+        exact_below = static_cast<std::uint32_t>(value.next_integer("EXACT_BELOW", 0, UINT32_MAX));
+      }
+      continue;
+    }
+    double v = parse_double(rest[i + 1], name);
+    std::string why;
+    if (!set_blend_param(blend, name, v, &why)) throw Error(why);
+  }
+  c.set_query_settings(ef, exact_below);
+  c.set_blend(blend);
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }
 
 // RECO.CATALOG.LIST
@@ -99,6 +223,7 @@ int register_catalog_commands(RedisModuleCtx* ctx) {
       {"reco.catalog.drop", run<catalog_drop, 2>, "write", 0, 0, 0},
       {"reco.catalog.info", run<catalog_info, 2>, "readonly fast", 0, 0, 0},
       {"reco.catalog.list", run<catalog_list, 1>, "readonly fast", 0, 0, 0},
+      {"reco.catalog.config", run<catalog_config, -3>, "", 0, 0, 0},
   };
   return register_commands(ctx, kSpecs);
 }

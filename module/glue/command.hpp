@@ -57,5 +57,6 @@ int register_catalog_commands(RedisModuleCtx* ctx);
 int register_item_commands(RedisModuleCtx* ctx);
 int register_user_commands(RedisModuleCtx* ctx);
 int register_query_commands(RedisModuleCtx* ctx);
+int register_model_commands(RedisModuleCtx* ctx);
 
 }  // namespace reco::glue

@@ -1,7 +1,10 @@
 // INFO section "reco" (see info.hpp). Fields appear prefixed with the module name:
-// reco_catalogs, reco_items, reco_vectors, reco_catalog_memory_bytes.
+// reco_catalogs, reco_items, reco_vectors, reco_catalog_memory_bytes, reco_index_memory_bytes,
+// reco_models (versions over all catalogs), reco_model_requests and reco_model_candidates
+// (ranked since start; per version: RECO.MODEL.INFO).
 #include "info.hpp"
 
+#include "reco/model_set.hpp"
 #include "registry.hpp"
 
 namespace reco::glue {
@@ -9,12 +12,19 @@ namespace reco::glue {
 namespace {
 
 void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
-  unsigned long long items = 0, vectors = 0, bytes = 0;
+  unsigned long long items = 0, vectors = 0, bytes = 0, index_bytes = 0;
+  unsigned long long models = 0, requests = 0, candidates = 0;
   const CatalogMap& all = registry().all();
   for (const auto& [name, catalog] : all) {
     items += catalog->size();
     vectors += catalog->vectors().size();
     bytes += catalog->memory_bytes();
+    index_bytes += catalog->vectors().memory_bytes();
+    for (const ModelVersionInfo& v : catalog->models().list()) {
+      ++models;
+      requests += v.requests;
+      candidates += v.candidates;
+    }
   }
   // A null name makes the section the module's own ("# reco", INFO reco).
   RedisModule_InfoAddSection(ctx, nullptr);
@@ -22,6 +32,10 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "items", items);
   RedisModule_InfoAddFieldULongLong(ctx, "vectors", vectors);
   RedisModule_InfoAddFieldULongLong(ctx, "catalog_memory_bytes", bytes);
+  RedisModule_InfoAddFieldULongLong(ctx, "index_memory_bytes", index_bytes);
+  RedisModule_InfoAddFieldULongLong(ctx, "models", models);
+  RedisModule_InfoAddFieldULongLong(ctx, "model_requests", requests);
+  RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
 }
 
 }  // namespace

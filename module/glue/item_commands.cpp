@@ -87,7 +87,7 @@ void item_get(const Call& call) {
     return;
   }
   const Item& item = catalog.item(*dense);
-  std::span<const float> vec = catalog.vector(*dense);
+  const std::vector<float> vec = catalog.vector(*dense);
 
   RedisModule_ReplyWithArray(ctx, 10);
   reply_string(ctx, "vector");

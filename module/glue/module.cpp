@@ -30,7 +30,8 @@ RECO_MODULE_EXPORT int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString
   if (register_catalog_commands(ctx) == REDISMODULE_ERR ||
       register_item_commands(ctx) == REDISMODULE_ERR ||
       register_user_commands(ctx) == REDISMODULE_ERR ||
-      register_query_commands(ctx) == REDISMODULE_ERR) {
+      register_query_commands(ctx) == REDISMODULE_ERR ||
+      register_model_commands(ctx) == REDISMODULE_ERR) {
     return REDISMODULE_ERR;
   }
   if (register_info(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;

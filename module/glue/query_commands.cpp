@@ -18,6 +18,8 @@
 #include "reco/error.hpp"
 #include "reco/item_filter.hpp"
 #include "reco/recommender.hpp"
+#include "model_args.hpp"
+#include "reco/index_config.hpp"
 #include "registry.hpp"
 #include "user_type.hpp"
 
@@ -63,19 +65,33 @@ void reply_stat(RedisModuleCtx* ctx, std::string_view name, long long value) {
 
 long long whole_us(double us) { return std::llround(us); }
 
+// HASTERM <n> term...: the terms, kept for the allow-list.
+std::vector<std::string> next_terms(ArgCursor& args) {
+  std::vector<std::string_view> t = args.next_counted("HASTERM", 1);
+  if (t.empty()) throw Error("HASTERM count must be at least 1");
+  return {t.begin(), t.end()};
+}
+
+std::size_t next_ef(ArgCursor& args) {
+  return static_cast<std::size_t>(args.next_integer("EF", 1, kMaxEf));
+}
+
 // RECO.RECOMMEND <catalog> <user-key> <K> [SESSION <n> item...] [EXCLUDE <n> item...]
-//   [BUDGET VECTOR|TERM|SESSION|POPULAR <n>] [WEIGHT VECTOR|TERM|SESSION|POPULAR <w>]
-//   [WITHSCORES] [EXPLAIN]
+//   [HASTERM <n> term...] [BUDGET VECTOR|TERM|SESSION|POPULAR <n>]
+//   [WEIGHT VECTOR|TERM|SESSION|POPULAR <w>] [MODEL <version>|NONE]
+//   [CONTEXT <n> <name> <value>...] [EF <n>] [WITHSCORES] [EXPLAIN]
 void recommend_command(const Call& call) {
   const Catalog& catalog = registry().get(call.args[1]);
   ArgCursor args(call.args, 3);
   RecommendRequest req;
   req.k = static_cast<std::size_t>(next_k(args));
-  // The popular budget follows K unless BUDGET POPULAR sets it.
-  req.sources = default_sources(req.k);
+  // The catalog's blend (RECO.CATALOG.CONFIG); the popular budget follows K unless set.
+  req.use_blend(catalog.blend());
 
-  constexpr std::array<std::string_view, 6> kOptions{"SESSION", "EXCLUDE",    "BUDGET",
-                                                     "WEIGHT",  "WITHSCORES", "EXPLAIN"};
+  constexpr std::array<std::string_view, 10> kOptions{
+      "SESSION", "EXCLUDE", "HASTERM", "BUDGET", "WEIGHT", "MODEL", "CONTEXT", "EF",
+      "WITHSCORES", "EXPLAIN"};
+  ModelChoice model;
   OptionsSeen seen;
   bool with_scores = false;
   DenseIds session, exclude;
@@ -101,6 +117,14 @@ void recommend_command(const Call& call) {
       session = to_dense(catalog, args.next_counted("SESSION", 1));
     } else if (opt == "EXCLUDE") {
       exclude = to_dense(catalog, args.next_counted("EXCLUDE", 1));
+    } else if (opt == "HASTERM") {
+      req.only_terms = next_terms(args);
+    } else if (opt == "MODEL") {
+      model.parse_model(args);
+    } else if (opt == "CONTEXT") {
+      model.parse_context(args);
+    } else if (opt == "EF") {
+      req.ef = next_ef(args);
     } else if (opt == "WITHSCORES") {
       with_scores = true;
     } else {
@@ -108,6 +132,9 @@ void recommend_command(const Call& call) {
     }
   }
   req.session = std::move(session.ids);
+  req.model = model.resolve(catalog, call.args[2]);
+  req.user_key = call.args[2];
+  req.context = model.context();
   req.exclude = std::move(exclude.ids);
 
   UserKey key(call.ctx, call.argv[2], false);
@@ -145,8 +172,10 @@ void recommend_command(const Call& call) {
   }
   const RecommendStats& st = result.stats;
   reply_string(ctx, "stats");
-  RedisModule_ReplyWithArray(ctx, 22);
+  RedisModule_ReplyWithArray(ctx, 24);
   reply_stat(ctx, "cold", st.cold ? 1 : 0);
+  reply_string(ctx, "model");
+  reply_string(ctx, st.model);
   reply_stat(ctx, "candidates", static_cast<long long>(st.candidates));
   for (std::size_t s = 0; s < kSourceCount; ++s) {
     reply_stat(ctx, "recalled_" + std::string(source_name(static_cast<Source>(s))),
@@ -159,7 +188,8 @@ void recommend_command(const Call& call) {
   reply_stat(ctx, "total_us", whole_us(st.total_us));
 }
 
-// RECO.SIMILAR <catalog> <item> <K> [EXCLUDE <n> item...] [WITHSCORES]
+// RECO.SIMILAR <catalog> <item> <K> [EXCLUDE <n> item...] [HASTERM <n> term...] [EF <n>]
+//   [WITHSCORES]
 void similar_command(const Call& call) {
   const Catalog& catalog = registry().get(call.args[1]);
   std::string_view id = call.args[2];
@@ -168,31 +198,39 @@ void similar_command(const Call& call) {
   ArgCursor args(call.args, 3);
   std::size_t k = static_cast<std::size_t>(next_k(args));
 
-  constexpr std::array<std::string_view, 2> kOptions{"EXCLUDE", "WITHSCORES"};
+  constexpr std::array<std::string_view, 4> kOptions{"EXCLUDE", "HASTERM", "EF", "WITHSCORES"};
   OptionsSeen seen;
   bool with_scores = false;
+  std::size_t ef = 0;
   ItemFilter filter;
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
     if (opt == "EXCLUDE") {
       filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
+    } else if (opt == "HASTERM") {
+      filter.restrict_to(catalog.items_with_any_term(next_terms(args)));
+    } else if (opt == "EF") {
+      ef = next_ef(args);
     } else {
       with_scores = true;
     }
   }
-  reply_hits(call.ctx, catalog, similar(catalog, *dense, k, filter), with_scores);
+  reply_hits(call.ctx, catalog, similar(catalog, *dense, k, filter, ef), with_scores);
 }
 
-// RECO.KNN <catalog> <K> (FP32 <blob> | VALUES <n> v...) [EXCLUDE <n> item...] [WITHSCORES]
+// RECO.KNN <catalog> <K> (FP32 <blob> | VALUES <n> v...) [EXCLUDE <n> item...]
+//   [HASTERM <n> term...] [EF <n>] [WITHSCORES]
 void knn_command(const Call& call) {
   const Catalog& catalog = registry().get(call.args[1]);
   ArgCursor args(call.args, 2);
   std::size_t k = static_cast<std::size_t>(next_k(args));
 
-  constexpr std::array<std::string_view, 4> kOptions{"FP32", "VALUES", "EXCLUDE", "WITHSCORES"};
+  constexpr std::array<std::string_view, 6> kOptions{"FP32", "VALUES", "EXCLUDE", "HASTERM",
+                                                     "EF", "WITHSCORES"};
   OptionsSeen seen;
   bool with_scores = false;
+  std::size_t ef = 0;
   std::optional<std::vector<float>> query;
   ItemFilter filter;
   while (!args.done()) {
@@ -205,12 +243,16 @@ void knn_command(const Call& call) {
     seen.mark(opt);
     if (opt == "EXCLUDE") {
       filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
+    } else if (opt == "HASTERM") {
+      filter.restrict_to(catalog.items_with_any_term(next_terms(args)));
+    } else if (opt == "EF") {
+      ef = next_ef(args);
     } else {
       with_scores = true;
     }
   }
   if (!query) throw Error("a query vector (FP32 <blob> or VALUES <n> v...) is required");
-  reply_hits(call.ctx, catalog, nearest(catalog, *query, k, filter), with_scores);
+  reply_hits(call.ctx, catalog, nearest(catalog, *query, k, filter, ef), with_scores);
 }
 
 }  // namespace

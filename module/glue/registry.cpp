@@ -17,9 +17,10 @@ Catalog& Registry::get(std::string_view name) const {
   return *c;
 }
 
-Catalog& Registry::create(std::string_view name, std::size_t dim, Metric metric) {
+Catalog& Registry::create(std::string_view name, std::size_t dim, Metric metric,
+                           const IndexConfig& index) {
   if (find(name)) throw Error("catalog " + quoted(name) + " already exists");
-  auto catalog = std::make_unique<Catalog>(name, dim, metric);
+  auto catalog = std::make_unique<Catalog>(name, dim, metric, index);
   Catalog& ref = *catalog;
   catalogs_.emplace(std::string(name), std::move(catalog));
   return ref;

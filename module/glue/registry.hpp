@@ -24,7 +24,7 @@ class Registry {
   // Throws reco::Error "no such catalog 'x'".
   Catalog& get(std::string_view name) const;
   // Throws reco::Error if the name is taken (or the catalog parameters are invalid).
-  Catalog& create(std::string_view name, std::size_t dim, Metric metric);
+  Catalog& create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index);
   bool drop(std::string_view name);
 
   const CatalogMap& all() const noexcept { return catalogs_; }

@@ -61,7 +61,7 @@ class BadInput : public ::testing::Test {
       // memory_bytes is an estimate that moves with lazily built caches, not data.
       if (r.is_array())
         for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
-          if (r.elements[j].str == "memory_bytes") r.elements[j + 1] = Reply{};
+          if (r.elements[j].str.ends_with("memory_bytes")) r.elements[j + 1] = Reply{};
       s += r.to_string() + "\n";
     }
     return s;

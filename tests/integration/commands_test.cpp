@@ -105,7 +105,11 @@ TEST_F(Commands, CatalogCreateInfoListDrop) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < info.elements.size(); i += 2) names.push_back(info.elements[i].str);
   EXPECT_EQ(names, (std::vector<std::string>{"name", "dim", "metric", "items", "items_with_vector",
-                                             "terms", "index", "memory_bytes", "version"}));
+                                             "terms", "index", "index_type", "index_search",
+                                             "index_m", "index_ef_construction",
+                                             "index_ef_runtime", "index_quant", "index_keep_float",
+                                             "index_exact_below", "index_memory_bytes",
+                                             "memory_bytes", "version"}));
   auto m = info.as_map();
   EXPECT_EQ(m.at("name").str, "movies");
   EXPECT_EQ(m.at("dim").integer, 3);
@@ -113,7 +117,11 @@ TEST_F(Commands, CatalogCreateInfoListDrop) {
   EXPECT_EQ(m.at("items").integer, 0);
   EXPECT_EQ(m.at("items_with_vector").integer, 0);
   EXPECT_EQ(m.at("terms").integer, 0);
-  EXPECT_EQ(m.at("index").str, "flat");
+  // AUTO: a graph kept from the start, searched exactly while the catalog is small.
+  EXPECT_EQ(m.at("index").str, "hnsw");
+  EXPECT_EQ(m.at("index_type").str, "AUTO");
+  EXPECT_EQ(m.at("index_search").str, "exact");
+  EXPECT_EQ(m.at("index_exact_below").integer, 20000);
   EXPECT_GT(m.at("memory_bytes").integer, 0);
   EXPECT_TRUE(m.at("version").is_integer());
   EXPECT_EQ(cmd({"RECO.CATALOG.INFO", "books"}).as_map().at("metric").str, "L2");
@@ -421,12 +429,13 @@ TEST_F(Commands, RecommendExplainShape) {
   const Reply& stats = r.elements[3];
   std::vector<std::string> names;
   for (std::size_t i = 0; i < stats.elements.size(); i += 2) names.push_back(stats.elements[i].str);
-  EXPECT_EQ(names, (std::vector<std::string>{"cold", "candidates", "recalled_vector", "recalled_term",
+  EXPECT_EQ(names, (std::vector<std::string>{"cold", "model", "candidates", "recalled_vector", "recalled_term",
                                              "recalled_session", "recalled_popular",
                                              "skipped_session", "skipped_exclude", "recall_us",
                                              "rank_us", "total_us"}));
   auto s = stats.as_map();
   EXPECT_EQ(s.at("cold").integer, 0);
+  EXPECT_EQ(s.at("model").str, "");  // no model: the blend ranked
   EXPECT_EQ(s.at("candidates").integer, 3);  // b, c, d
   EXPECT_EQ(s.at("recalled_vector").integer, 3);
   EXPECT_EQ(s.at("recalled_term").integer, 1);

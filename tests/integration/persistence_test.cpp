@@ -140,7 +140,7 @@ std::vector<Observation> observe(Client& c) {
       Reply trimmed;
       trimmed.type = Reply::Type::Array;
       for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
-        if (r.elements[j].str != "memory_bytes") {
+        if (!r.elements[j].str.ends_with("memory_bytes")) {
           trimmed.elements.push_back(r.elements[j]);
           trimmed.elements.push_back(r.elements[j + 1]);
         }

@@ -104,7 +104,7 @@ std::vector<std::string> observe(RedisServer& s) {
     Reply r = replies[i];
     if (ps[i][0] == "RECO.CATALOG.INFO" && r.is_array())
       for (std::size_t j = 0; j + 1 < r.elements.size(); j += 2)
-        if (r.elements[j].str == "memory_bytes") r.elements[j + 1] = Reply{};
+        if (r.elements[j].str.ends_with("memory_bytes")) r.elements[j + 1] = Reply{};
     out.push_back(join(ps[i]) + " -> " + r.to_string());
   }
   return out;

@@ -60,7 +60,7 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   r = run(tool("reco-data") + " prepare -d " + raw + " -o " + prep);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("MovieLens 1M"), std::string::npos) << r.output;
-  r = run(tool("reco-train") + " -p " + prep + " --dim 8 --epochs 3 --popularity-prior auto");
+  r = run(tool("reco-train") + " -p " + prep + " --objective logistic --dim 8 --epochs 3 --popularity-prior auto");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("test AUC"), std::string::npos) << r.output;
 
@@ -121,6 +121,44 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   r = run(tool("reco-load") + " -p " + prep + " --only users -P " + port() + " --progress never");
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("7: WRONGTYPE"), std::string::npos) << r.output;
+}
+
+// Next-item vectors with their fitted blend, served next to the original logistic
+// vectors from a second catalog: the evaluation shows all three rows.
+TEST_F(Tools, NextItemVectorsWithBlendAndTheOriginalRow) {
+  const std::string raw = dir->file("raw2"), prep = dir->file("prep2"), lmf = dir->file("prep2/logistic");
+  ToolRun r = run(tool("reco-data") + " generate --users 300 --items 400 --ratings 30000 -o " + raw);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(tool("reco-data") + " prepare -d " + raw + " -o " + prep);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(tool("reco-train") + " -p " + prep + " --dim 8 --epochs 3 --blend-users 100");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* line : {"time per epoch", "fitted blend", "retraining on training + test"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
+  r = run("test -s " + prep + "/blend.json");
+  EXPECT_EQ(r.status, 0) << "no blend.json";
+  r = run(tool("reco-train") + " -p " + prep + " -o " + lmf + " --objective logistic --dim 8 --epochs 3 --blend none");
+  ASSERT_EQ(r.status, 0) << r.output;
+
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --catalog next --user-prefix next:user: --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "next"}).as_map().at("dim").as_integer(), 9);  // 8 + the item bias
+  r = run(tool("reco-load") + " -p " + lmf + " --items " + prep + "/items.tsv --users " + prep +
+          "/users.tsv --catalog next_lmf --user-prefix lmf:user: -P " + port() + " --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(tool("reco-eval") + " -p " + prep + " -P " + port() +
+          " -k 50 --catalog next --user-prefix next:user: --original-catalog next_lmf --original-prefix lmf:user:");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* row : {"reco RECO.RECOMMEND", "original logistic vectors", "popular source only", "HR@50"})
+    EXPECT_NE(r.output.find(row), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("errors, first"), std::string::npos) << r.output;
+
+  // A broken blend.json is refused before anything is sent.
+  dir->write("bad_blend.json", R"({"params": {"WEIGHT.TERM": -1}})");
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --catalog next --user-prefix next:user: --blend " +
+          dir->file("bad_blend.json"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("WEIGHT.TERM"), std::string::npos) << r.output;
 }
 
 TEST_F(Tools, BadInputAndNoServerFailCleanly) {

@@ -163,6 +163,37 @@ TEST_P(FlatIndexMetric, FilterIsAppliedInsideTheSearch) {
   }
 }
 
+TEST_P(FlatIndexMetric, AllowListShortAndLong) {
+  // A short allow-list is visited id by id, a long one through the full scan: both exact.
+  const Metric m = GetParam();
+  std::mt19937_64 rng(11);
+  reco::FlatIndex ix(kDim, m);
+  const std::uint32_t n = 400;
+  std::vector<std::vector<float>> vecs(n);
+  for (std::uint32_t id = 0; id < n; ++id) {
+    vecs[id] = reco_test::random_vector(rng, kDim);
+    if (id % 9 != 0) ix.set(id, vecs[id]);
+  }
+  auto present = [](std::uint32_t id) { return id % 9 != 0; };
+  for (std::uint32_t every : {50u, 2u}) {
+    std::vector<std::uint32_t> allow;
+    for (std::uint32_t id = 0; id < n + 20; id += every) allow.push_back(id);  // some absent, some past the end
+    reco::ItemFilter f;
+    f.restrict_to(allow);
+    f.exclude(allow.size() > 2 ? allow[2] : 0);
+    auto allowed = [&](std::uint32_t id) {
+      return id % every == 0 && id != (allow.size() > 2 ? allow[2] : 0);
+    };
+    auto q = reco_test::random_vector(rng, kDim);
+    if (m == Metric::Cosine) q = reco_test::unit(q);
+    for (std::size_t k : {1, 5, 300}) {
+      SCOPED_TRACE(every);
+      auto ref = reco_test::brute_force(m, q, vecs, present, allowed, k);
+      expect_matches(ix.search(q, k, f), ref, m, q, vecs, allowed);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllMetrics, FlatIndexMetric,
                          ::testing::Values(Metric::InnerProduct, Metric::Cosine, Metric::L2),
                          [](const auto& info) {

@@ -44,7 +44,7 @@ TEST_F(Growth, FlatIndexSequentialInserts) {
 
 TEST_F(Growth, CatalogInserts) {
   constexpr std::size_t kDim = 8, kN = 4000;
-  reco::Catalog c("c", kDim, reco::Metric::InnerProduct);
+  reco::Catalog c("c", kDim, reco::Metric::InnerProduct, {.kind = reco::IndexKind::Flat});
   std::size_t mark = g_allocated.load();
   for (std::size_t i = 0; i < kN; ++i) {
     reco::ItemUpdate u;
@@ -53,6 +53,25 @@ TEST_F(Growth, CatalogInserts) {
   }
   EXPECT_LE(allocated_since(mark), 4 * c.memory_bytes() + 65536)
       << "memory_bytes " << c.memory_bytes();
+}
+
+// A graph index allocates per insert (its candidate lists), but a bounded amount: doubling
+// the catalog must not more than double what loading it allocates.
+TEST_F(Growth, GraphCatalogInsertsAllocateLinearly) {
+  constexpr std::size_t kDim = 8;
+  auto load = [](std::size_t n) {
+    reco::Catalog c("c", kDim, reco::Metric::L2, {.kind = reco::IndexKind::Hnsw});
+    std::size_t mark = g_allocated.load();
+    for (std::size_t i = 0; i < n; ++i) {
+      reco::ItemUpdate u;
+      u.vector = std::vector<float>(kDim, 0.0f);
+      for (std::size_t j = 0; j < kDim; ++j) (*u.vector)[j] = float((i * 7919 + j * 104729) % 1000) / 1000.0f;
+      c.upsert("i" + std::to_string(i), u);
+    }
+    return g_allocated.load() - mark;
+  };
+  const std::size_t small = load(2000), large = load(4000);
+  EXPECT_LE(large, 2.6 * small) << "allocation grows faster than the catalog";
 }
 
 TEST_F(Growth, CatalogErases) {

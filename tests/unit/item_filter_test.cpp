@@ -60,3 +60,28 @@ TEST(ItemFilter, SeenAndExcludeCombine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ItemFilter, AllowListRestrictsAndCombines) {
+  std::vector<std::uint64_t> fps{10, 11, 12, 13, 14, 15};
+  reco::SeenSet seen;
+  seen.add(std::vector<std::uint64_t>{12});
+  reco::ItemFilter f(&seen, fps.data());
+  EXPECT_EQ(f.allowlist(), nullptr);
+  f.exclude(4);
+  EXPECT_EQ(f.blocked_estimate(), 2u);
+  f.restrict_to({5, 1, 2, 4, 1});  // unsorted with a duplicate: normalised
+  ASSERT_NE(f.allowlist(), nullptr);
+  EXPECT_EQ(*f.allowlist(), (std::vector<std::uint32_t>{1, 2, 4, 5}));
+  EXPECT_FALSE(f.empty());
+  // 0, 3: not listed; 2: seen; 4: excluded.
+  for (std::uint32_t id = 0; id < 6; ++id) EXPECT_EQ(f.allows(id), id == 1 || id == 5) << id;
+  reco::ItemFilter only;
+  only.restrict_to({});
+  EXPECT_FALSE(only.empty());
+  EXPECT_FALSE(only.allows(0));
+  EXPECT_EQ(only.blocked_estimate(), 0u);
+}
+
+}  // namespace

@@ -1,0 +1,142 @@
+// Approximate k-nearest search over a hierarchical navigable small-world graph (HNSW).
+//
+// Shape, and why:
+// - A graph slot IS the catalog's dense id. Ids are dense and reused by the catalog, so no
+//   label array or id->slot map is needed (hnswlib spends 8 bytes a vector on labels), and
+//   deleting and re-adding an id reuses its memory.
+// - Level 0, where a walk spends its time, is an array (in pages) of fixed-size blocks,
+//   one per slot: a 4-byte header (link count, level, state), m0 links, then the vector
+//   (floats, or int8 codes + scale). A hop reads one block, which is prefetched.
+//   Upper levels (1/m of the nodes) live in a hash map of small arrays.
+// - A node's level is a hash of (seed, id): the same inserts give the same graph on every
+//   node of a cluster, and after a reload, with no generator state to persist.
+// - Delete is real. The node's neighbours drop their link to it and are reconnected from
+//   its own neighbour list with the selection heuristic. Links are directed, so a few other
+//   nodes may still point at it: the node stays as a tombstone (walked through, never
+//   returned) until a sweep, run once tombstones reach a fraction of the index, removes
+//   those remaining links, repairs their owners the same way and frees the node (its upper
+//   levels' memory; its level-0 block is reused when the catalog reuses the id).
+//   Re-setting a tombstoned id brings the node back in place (same level), so a link still
+//   pointing at it is valid again.
+// - Filters act inside the walk: a disallowed node is traversed but never enters the
+//   result list, so k allowed results come back whenever the walk can reach them. When the
+//   filter leaves few items (see kExactScan*), an exact scan of the allowed ids is cheaper
+//   than a walk that must skip almost everything; a walk that still comes back short falls
+//   back to the scan too.
+// - Search is const but reuses index-owned scratch (visited tags, heaps): Redis runs
+//   commands on one thread, so one walk at a time (see hnsw_visited.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "reco/hnsw_visited.hpp"
+#include "reco/memory.hpp"
+#include "reco/vector_index.hpp"
+
+namespace reco {
+
+enum class HnswQuant : std::uint8_t { None = 0, Int8 = 1 };
+
+struct HnswParams {
+  std::size_t m = 16;                 // links per node on upper levels
+  std::size_t m0 = 0;                 // links on level 0; 0 = 2*m (float) or m (int8)
+  std::size_t ef_construction = 200;  // candidate list length while linking a new node
+  std::size_t ef_search = 0;          // default per-query ef; 0 = kDefaultEfSearch(Int8)
+  std::uint64_t seed = 0x5eed;        // level assignment
+  HnswQuant quant = HnswQuant::None;
+  bool keep_float = false;            // int8 only: also keep floats, re-score exactly
+};
+
+class HnswIndex final : public VectorIndex {
+ public:
+  static constexpr std::uint64_t kFormatVersion = 1;
+  // Default ef: on 20,000 clustered 64-d vectors at m=16 (tests/unit/hnsw_index_test.cpp)
+  // ef=24-32 already reaches recall@10 0.95-0.97; 64 keeps >= 0.98 for every metric, also
+  // after deleting a third of the items and under filters that keep 10% of them.
+  static constexpr std::size_t kDefaultEfSearch = 64;
+  // int8 graphs use m0 = m and approximate distances, so they need a longer list
+  // (recall@10 0.98 at 128 on the same data).
+  static constexpr std::size_t kDefaultEfSearchInt8 = 128;
+  // Exact-scan switch (see prefers_exact_scan). A walk that keeps a fraction p of the nodes
+  // visits about ef/p of them to fill its list; a scan costs one distance per allowed id
+  // with an allow-list, one per live id without (plus the filter's own checks). So without
+  // an allow-list the crossover is at a fixed number of allowed items, c1 * ef, and with
+  // one at sqrt(c2 * ef * size()). Measured on clustered 64-d vectors, L2, k=10
+  // (n = 5,000 and 20,000; ef = 64 and 128): c1 ~ 27-31, c2 ~ 20. The constants sit a
+  // little below, since a scan's cost is also the more predictable of the two.
+  static constexpr std::size_t kExactScanPerEf = 24;
+  static constexpr std::size_t kExactScanAllowListFactor = 16;
+  // True when a query whose filter lets about `allowed` of `live` items through should scan
+  // them exactly rather than walk the graph with list length `ef`.
+  static bool prefers_exact_scan(std::size_t allowed, bool has_allowlist, std::size_t ef,
+                                 std::size_t live) noexcept;
+  static constexpr std::size_t kMaxLevel = 15;
+
+  HnswIndex(std::size_t dim, Metric metric, const HnswParams& params = {});
+  ~HnswIndex() override;
+  HnswIndex(const HnswIndex&) = delete;  // copy through save/load
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  std::string_view kind() const noexcept override { return "hnsw"; }
+  std::size_t dim() const noexcept override { return dim_; }
+  Metric metric() const noexcept override { return metric_; }
+  std::size_t size() const noexcept override { return live_count_; }
+  const HnswParams& params() const noexcept { return params_; }
+
+  void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) override;
+  void remove(std::uint32_t id) override;
+  bool contains(std::uint32_t id) const noexcept override;
+  std::span<const float> get(std::uint32_t id) const noexcept override;
+  bool read(std::uint32_t id, std::span<float> out) const noexcept override;
+
+  std::vector<Hit> search(std::span<const float> query, std::size_t k,
+                          const ItemFilter& filter,
+                          const SearchParams& params = {}) const override;
+
+  std::size_t memory_bytes() const noexcept override;
+
+  void save(ByteSink& out) const override;
+  static std::unique_ptr<HnswIndex> load(ByteSource& in, std::size_t dim, Metric metric);
+
+  // Introspection for tests and INFO.
+  std::size_t tombstones() const noexcept { return tomb_count_; }
+  std::size_t slots() const noexcept { return slot_count_; }
+  std::size_t upper_lists() const noexcept;  // sum of the levels of all nodes
+  // Removes every remaining link to deleted nodes now (normally run automatically).
+  void sweep();
+
+ private:
+  struct Impl;
+  friend struct Impl;
+  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric);
+  static std::unique_ptr<HnswIndex> load_body(ByteSource& in, std::size_t dim, Metric metric);
+
+  std::size_t dim_;
+  Metric metric_;
+  HnswParams params_;
+  std::size_t m0_;
+  std::size_t block_words_;    // level-0 block size in 32-bit words
+  std::size_t payload_words_;  // vector part of a block
+  std::size_t slot_count_ = 0;
+  std::size_t live_count_ = 0;
+  std::size_t tomb_count_ = 0;
+  std::uint32_t entry_ = 0;
+  int max_level_ = -1;  // -1: empty graph
+
+  // Level-0 blocks in pages of 2^page_shift_ slots (about 64 KB): growing never copies the
+  // graph and never leaves more than one page unused, where a doubling array would hold
+  // up to twice the memory the nodes need.
+  std::size_t page_shift_;
+  Vec<Vec<std::uint32_t>> pages_;
+  Vec<std::uint32_t*> page_ptrs_;  // pages_[i].data(): one load to reach a block
+  Vec<float> floats_;          // int8 with keep_float: slot_count_ * dim_
+  // Upper levels of nodes with level >= 1: per level [count, m links].
+  HashMap<std::uint32_t, Vec<std::uint32_t>> upper_;
+
+  mutable hnsw::VisitedSet visited_;
+  mutable Vec<float> query_buf_;
+  mutable Vec<std::uint64_t> cand_buf_, result_buf_;  // packed (distance, slot) heaps
+};
+
+}  // namespace reco

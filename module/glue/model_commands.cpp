@@ -1,0 +1,221 @@
+// RECO.MODEL.* (versions of a catalog's ranking model) and RECO.SCORE.
+//
+// Models belong to a catalog, so like catalog writes they declare no key and replicate
+// verbatim; a model file travels as one binary-safe argument. Versions are immutable and a
+// malformed file is refused before anything changes, so the active version keeps serving.
+// RECO.SCORE declares its user key (position 2), like RECO.RECOMMEND.
+#include <array>
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "args.hpp"
+#include "command.hpp"
+#include "info_reply.hpp"
+#include "model_args.hpp"
+#include "reco/catalog.hpp"
+#include "reco/error.hpp"
+#include "reco/model_set.hpp"
+#include "registry.hpp"
+#include "user_type.hpp"
+
+namespace reco::glue {
+
+namespace {
+
+const ModelVersion& version_of(const Catalog& c, std::string_view name) {
+  const ModelVersion* v = c.models().find(name);
+  if (!v) throw Error("no model version " + quoted(name) + " in catalog " + quoted(c.name()));
+  return *v;
+}
+
+// RECO.MODEL.PUT <catalog> <version> <model-file> [ACTIVATE]
+void model_put(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  std::string_view name = call.args[2];
+  bool activate = false;
+  if (call.args.size() == 5) {
+    if (!equals_nocase(call.args[4], "ACTIVATE")) throw Error("unknown option " + quoted(call.args[4]));
+    activate = true;
+  } else if (call.args.size() > 5) {
+    throw Error("PUT takes at most one option (ACTIVATE)");
+  }
+  try {
+    c.models().put(name, call.args[3], CatalogItems(c));
+  } catch (const Error& e) {
+    throw Error("model version " + quoted(name) + " refused: " + e.what());
+  }
+  if (activate) c.models().activate(name);
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
+}
+
+// RECO.MODEL.ACTIVATE <catalog> <version>
+void model_activate(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  version_of(c, call.args[2]);
+  c.models().activate(call.args[2]);
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
+}
+
+// RECO.MODEL.ROLLBACK <catalog>
+void model_rollback(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  std::string now = c.models().rollback();
+  RedisModule_ReplicateVerbatim(call.ctx);
+  reply_string(call.ctx, now);
+}
+
+// RECO.MODEL.DEL <catalog> <version> [FORCE]
+void model_del(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  bool force = false;
+  if (call.args.size() > 4) throw Error("DEL takes at most one option (FORCE)");
+  if (call.args.size() == 4) {
+    if (!equals_nocase(call.args[3], "FORCE")) throw Error("unknown option " + quoted(call.args[3]));
+    force = true;
+  }
+  if (!c.models().find(call.args[2])) {
+    RedisModule_ReplyWithLongLong(call.ctx, 0);
+    return;
+  }
+  c.models().remove(call.args[2], force);
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithLongLong(call.ctx, 1);
+}
+
+// RECO.MODEL.SPLIT <catalog> <version-a> <version-b> <percent-b> | RECO.MODEL.SPLIT <catalog> OFF
+void model_split(const Call& call) {
+  Catalog& c = registry().get(call.args[1]);
+  if (call.args.size() == 3) {
+    if (!equals_nocase(call.args[2], "OFF")) throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
+    c.models().clear_split();
+  } else if (call.args.size() == 5) {
+    version_of(c, call.args[2]);
+    version_of(c, call.args[3]);
+    if (call.args[2] == call.args[3]) throw Error("a split needs two different versions");
+    ArgCursor args(call.args, 4);
+    double percent = args.next_double_at_least("percent", 0.0);
+    if (percent > 100) throw Error("percent must be between 0 and 100");
+    c.models().split(call.args[2], call.args[3], percent);
+  } else {
+    throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
+  }
+  RedisModule_ReplicateVerbatim(call.ctx);
+  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
+}
+
+std::string_view state_of(const ModelVersionInfo& v) {
+  if (v.active) return "active";
+  if (v.split_buckets > 0) return "split";
+  return "standby";
+}
+
+// RECO.MODEL.LIST <catalog>  ->  [[version, active|split|standby], ...] in put order
+void model_list(const Call& call) {
+  const Catalog& c = registry().get(call.args[1]);
+  auto all = c.models().list();
+  RedisModule_ReplyWithArray(call.ctx, static_cast<long>(all.size()));
+  for (const ModelVersionInfo& v : all) {
+    RedisModule_ReplyWithArray(call.ctx, 2);
+    reply_string(call.ctx, v.name);
+    reply_string(call.ctx, state_of(v));
+  }
+}
+
+// RECO.MODEL.INFO <catalog> <version>
+void model_info(const Call& call) {
+  const Catalog& c = registry().get(call.args[1]);
+  version_of(c, call.args[2]);
+  for (const ModelVersionInfo& v : c.models().list()) {
+    if (v.name != call.args[2]) continue;
+    InfoReply r;
+    r.add("version", v.name);
+    r.add("state", state_of(v));
+    r.add("active", v.active ? 1 : 0);
+    r.add("split_percent", v.split_buckets / (ModelSet::kBuckets / 100.0));
+    r.add("fields", v.fields);
+    r.add("parameters", v.parameters);
+    r.add("mlp", v.has_mlp ? 1 : 0);
+    r.add("output", v.sigmoid ? "sigmoid" : "logit");
+    r.add("item_width", v.item_width);
+    r.add("file_bytes", v.file_bytes);
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016" PRIx64, v.digest);
+    r.add("digest", digest);
+    r.add("memory_bytes", v.memory_bytes);
+    r.add("requests", v.requests);
+    r.add("candidates", v.candidates);
+    r.send(call.ctx);
+    return;
+  }
+}
+
+// RECO.SCORE <catalog> <user-key> <n> <item>... [MODEL <version>] [CONTEXT <n> <name> <value>...]
+// -> one score per item (nil for an item the catalog does not hold)
+void score_command(const Call& call) {
+  const Catalog& c = registry().get(call.args[1]);
+  ArgCursor args(call.args, 3);
+  std::vector<std::string_view> items = args.next_counted("items", 1);
+  if (items.empty()) throw Error("items count must be at least 1");
+  ModelChoice choice;
+  constexpr std::array<std::string_view, 2> kOptions{"MODEL", "CONTEXT"};
+  OptionsSeen seen;
+  while (!args.done()) {
+    std::string_view opt = args.next_option(kOptions);
+    seen.mark(opt);
+    if (opt == "MODEL") {
+      choice.parse_model(args);
+    } else {
+      choice.parse_context(args);
+    }
+  }
+  const ModelVersion* version = choice.resolve(c, call.args[2]);
+  if (!version) throw Error("catalog " + quoted(c.name()) + " has no active model (RECO.MODEL.ACTIVATE)");
+
+  UserKey key(call.ctx, call.argv[2], false);
+  std::vector<std::uint32_t> dense;
+  std::vector<int> slot(items.size(), -1);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto d = c.find(items[i])) {
+      slot[i] = static_cast<int>(dense.size());
+      dense.push_back(*d);
+    }
+  }
+  UserSide user = version->model().prepare_user(call.args[2], key.profile(), choice.context());
+  std::vector<float> scores(dense.size());
+  version->items().score(user, dense, scores);
+  version->record(dense.size());
+
+  RedisModule_ReplyWithArray(call.ctx, static_cast<long>(items.size()));
+  for (int s : slot) {
+    if (s < 0) {
+      RedisModule_ReplyWithNull(call.ctx);
+    } else {
+      RedisModule_ReplyWithDouble(call.ctx, scores[static_cast<std::size_t>(s)]);
+    }
+  }
+}
+
+}  // namespace
+
+int register_model_commands(RedisModuleCtx* ctx) {
+  static const CommandSpec kSpecs[] = {
+      {"reco.model.put", run<model_put, -4>, "write deny-oom", 0, 0, 0},
+      {"reco.model.activate", run<model_activate, 3>, "write", 0, 0, 0},
+      {"reco.model.rollback", run<model_rollback, 2>, "write", 0, 0, 0},
+      // Deleting frees memory, so it must work when the server is out of memory.
+      {"reco.model.del", run<model_del, -3>, "write", 0, 0, 0},
+      {"reco.model.split", run<model_split, -3>, "write", 0, 0, 0},
+      {"reco.model.list", run<model_list, 2>, "readonly fast", 0, 0, 0},
+      {"reco.model.info", run<model_info, 3>, "readonly fast", 0, 0, 0},
+      {"reco.score", run<score_command, -5>, "readonly", 2, 2, 1},
+  };
+  return register_commands(ctx, kSpecs);
+}
+
+}  // namespace reco::glue
