@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace reco {
@@ -14,5 +15,9 @@ enum class Metric { InnerProduct, Cosine, L2 };
 
 std::string_view metric_name(Metric m);                  // "IP", "COSINE", "L2"
 std::optional<Metric> parse_metric(std::string_view s);  // case-insensitive
+
+// Scales v to unit length, as COSINE stores and queries vectors; a zero vector stays zero
+// (it scores 0 with everything).
+void normalise(std::span<float> v);
 
 }  // namespace reco

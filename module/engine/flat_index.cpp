@@ -22,15 +22,6 @@ namespace {
 // Rows scored per product: the score buffer stays in L1 and the rows stream from memory once.
 constexpr std::size_t kChunkRows = 1024;
 
-// Cosine stores and queries unit vectors; a zero vector stays zero (scores 0 with everything).
-void normalise(std::span<float> v) {
-  double n2 = 0;
-  for (float x : v) n2 += double(x) * x;
-  if (n2 > 0) {
-    float inv = static_cast<float>(1.0 / std::sqrt(n2));
-    for (float& x : v) x *= inv;
-  }
-}
 
 }  // namespace
 

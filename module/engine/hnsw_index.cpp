@@ -67,15 +67,6 @@ inline std::uint64_t splitmix64(std::uint64_t x) noexcept {
   return x ^ (x >> 31);
 }
 
-void normalise(std::span<float> v) {
-  double n2 = 0;
-  for (float x : v) n2 += double(x) * x;
-  if (n2 > 0) {
-    float inv = static_cast<float>(1.0 / std::sqrt(n2));
-    for (float& x : v) x *= inv;
-  }
-}
-
 inline void prefetch(const void* p) noexcept { __builtin_prefetch(p, 0, 3); }
 
 // Bounds-checked reader of one saved chunk.

@@ -3,6 +3,8 @@
 
 #include <strings.h>
 
+#include <cmath>
+
 #include <string>
 
 namespace reco {
@@ -22,6 +24,15 @@ std::optional<Metric> parse_metric(std::string_view s) {
     if (s.size() == name.size() && strncasecmp(s.data(), name.data(), s.size()) == 0) return m;
   }
   return std::nullopt;
+}
+
+void normalise(std::span<float> v) {
+  double n2 = 0;
+  for (float x : v) n2 += double(x) * x;
+  if (n2 > 0) {
+    float inv = static_cast<float>(1.0 / std::sqrt(n2));
+    for (float& x : v) x *= inv;
+  }
 }
 
 }  // namespace reco
