@@ -39,11 +39,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_client.hpp"
 #include "clustered_data.hpp"
 #include "redis_server.hpp"
 
 namespace {
 
+using namespace reco_bench;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
@@ -135,98 +137,6 @@ std::size_t g_failures = 0;
 
 void fail(const std::string& what) {
   if (++g_failures <= 20) std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
-}
-
-// ---- a raw hiredis connection ---------------------------------------------------------------
-
-struct ReplyDeleter {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-// The timed path uses hiredis as an application would (the harness's Client deep-copies
-// every reply, which would be measured too).
-class Conn {
- public:
-  explicit Conn(int port) {
-    ctx_ = redisConnect("127.0.0.1", port);
-    if (!ctx_ || ctx_->err)
-      throw std::runtime_error("cannot connect: " + std::string(ctx_ ? ctx_->errstr : "oom"));
-  }
-  ~Conn() {
-    if (ctx_) redisFree(ctx_);
-  }
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-
-  void append(const std::vector<std::string>& args) {
-    argv_.clear();
-    len_.clear();
-    for (const auto& a : args) {
-      argv_.push_back(a.data());
-      len_.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(ctx_, int(args.size()), argv_.data(), len_.data()) != REDIS_OK)
-      throw std::runtime_error(std::string("append: ") + ctx_->errstr);
-  }
-  ReplyPtr get() {
-    void* r = nullptr;
-    if (redisGetReply(ctx_, &r) != REDIS_OK || !r)
-      throw std::runtime_error(std::string("read: ") + ctx_->errstr);
-    return ReplyPtr(static_cast<redisReply*>(r));
-  }
-  ReplyPtr cmd(const std::vector<std::string>& args) {
-    append(args);
-    return get();
-  }
-
- private:
-  redisContext* ctx_ = nullptr;
-  std::vector<const char*> argv_;
-  std::vector<std::size_t> len_;
-};
-
-std::string describe(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_ERROR: return "error: " + std::string(r->str, r->len);
-    case REDIS_REPLY_STATUS: return "+" + std::string(r->str, r->len);
-    case REDIS_REPLY_STRING: return "\"" + std::string(r->str, r->len) + "\"";
-    case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
-    case REDIS_REPLY_ARRAY: return "array of " + std::to_string(r->elements);
-    default: return "nil";
-  }
-}
-
-// Pipelined loading: commands go out in batches; every reply is read and errors counted.
-class Loader {
- public:
-  explicit Loader(Conn& c) : c_(c) {}
-  void send(const std::vector<std::string>& args) {
-    c_.append(args);
-    ++inflight_;
-    for (const auto& a : args) bytes_ += a.size();
-    if (inflight_ >= 512 || bytes_ >= (8u << 20)) drain();
-  }
-  void drain() {
-    for (; inflight_ > 0; --inflight_) {
-      ReplyPtr r = c_.get();
-      if (r->type == REDIS_REPLY_ERROR) fail("load: " + describe(r.get()));
-    }
-    bytes_ = 0;
-  }
-
- private:
-  Conn& c_;
-  std::size_t inflight_ = 0, bytes_ = 0;
-};
-
-void pin_self(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) throw std::runtime_error("sched_setaffinity failed");
 }
 
 // ---- data -----------------------------------------------------------------------------------
@@ -425,7 +335,7 @@ int main(int argc, char** argv) {
     std::printf("# %s\n", how.c_str());
 
     // ---- build ----
-    Loader load(*conn);
+    Loader load(*conn, fail);
     t0 = Clock::now();
     for (std::uint32_t i = 0; i < o.n; ++i)
       load.send({"RECO.ITEM.SET", "c", item_id(i), "FP32", blob(&d.base[std::size_t(i) * o.dim], o.dim)});

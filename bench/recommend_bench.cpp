@@ -56,11 +56,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_client.hpp"
 #include "model_fixture.hpp"
 #include "redis_server.hpp"
 
 namespace {
 
+using namespace reco_bench;
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kDim = 64;
 constexpr std::size_t kK = 50;
@@ -228,97 +230,7 @@ World make_world(std::size_t n, const Options& o, std::uint64_t seed) {
   return w;
 }
 
-// ---- a raw hiredis connection ---------------------------------------------------------------
-
-struct ReplyDeleter {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-// The harness's Client deep-copies replies; the timed path wants hiredis as an application
-// would use it, so this is a thin owner of a redisContext with argv-style commands.
-class Conn {
- public:
-  explicit Conn(int port) {
-    ctx_ = redisConnect("127.0.0.1", port);
-    if (!ctx_ || ctx_->err) throw std::runtime_error("cannot connect: " + std::string(ctx_ ? ctx_->errstr : "oom"));
-  }
-  ~Conn() {
-    if (ctx_) redisFree(ctx_);
-  }
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-
-  void append(const std::vector<std::string>& args) {
-    argv_.clear();
-    len_.clear();
-    for (const auto& a : args) {
-      argv_.push_back(a.data());
-      len_.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(ctx_, int(args.size()), argv_.data(), len_.data()) != REDIS_OK)
-      throw std::runtime_error(std::string("append: ") + ctx_->errstr);
-  }
-  ReplyPtr get() {
-    void* r = nullptr;
-    if (redisGetReply(ctx_, &r) != REDIS_OK || !r) throw std::runtime_error(std::string("read: ") + ctx_->errstr);
-    return ReplyPtr(static_cast<redisReply*>(r));
-  }
-  ReplyPtr cmd(const std::vector<std::string>& args) {
-    append(args);
-    return get();
-  }
-
- private:
-  redisContext* ctx_ = nullptr;
-  std::vector<const char*> argv_;
-  std::vector<std::size_t> len_;
-};
-
-std::string describe(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_ERROR: return "error: " + std::string(r->str, r->len);
-    case REDIS_REPLY_STATUS: return "+" + std::string(r->str, r->len);
-    case REDIS_REPLY_STRING: return "\"" + std::string(r->str, r->len) + "\"";
-    case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
-    case REDIS_REPLY_ARRAY: return "array of " + std::to_string(r->elements);
-    default: return "nil";
-  }
-}
-
-// Pipelined loading: commands go out in batches; every reply is read and errors counted.
-class Loader {
- public:
-  explicit Loader(Conn& c) : c_(c) {}
-  void send(const std::vector<std::string>& args) {
-    c_.append(args);
-    ++inflight_;
-    for (const auto& a : args) bytes_ += a.size();
-    if (inflight_ >= 512 || bytes_ >= (8u << 20)) drain();
-  }
-  void drain() {
-    for (; inflight_ > 0; --inflight_) {
-      ReplyPtr r = c_.get();
-      if (r->type == REDIS_REPLY_ERROR) fail("load: " + describe(r.get()));
-    }
-    bytes_ = 0;
-  }
-
- private:
-  Conn& c_;
-  std::size_t inflight_ = 0, bytes_ = 0;
-};
-
 // ---- CPU placement --------------------------------------------------------------------------
-
-void pin_self(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) throw std::runtime_error("sched_setaffinity failed");
-}
 
 // Moves every thread of `pid` (main thread and Redis's background threads) to `cpu`.
 std::size_t pin_process(long pid, int cpu) {
@@ -664,7 +576,7 @@ void run_catalog(std::size_t n, const Options& o) {
   long server_pid = std::stol(server.info("server")["process_id"]);
   pin_self(1);  // the loader runs beside the server, not on its core
   Conn c(server.port());
-  Loader load(c);
+  Loader load(c, fail);
 
   auto t0 = Clock::now();
   load.send({"RECO.CATALOG.CREATE", "cat", "DIM", std::to_string(kDim), "METRIC", "COSINE", "INDEX", o.index});
