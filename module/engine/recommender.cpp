@@ -187,8 +187,9 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   stats.candidates = cands.size();
   const auto t1 = Clock::now();
 
-  // The popularity/recency term of the blend (reco/blend.hpp), for every candidate.
-  if (req.blend.popularity > 0 && !cands.empty()) {
+  // The popularity/recency term of the blend (reco/blend.hpp), for every candidate; a model
+  // replaces the whole blend, so it is skipped then.
+  if (!req.model && req.blend.popularity > 0 && !cands.empty()) {
     const auto order = catalog.popular_order();
     const double max_pop = order.empty() ? 0.0 : catalog.item(order.front()).popularity;
     std::int64_t newest = catalog.item(cands.front().id).time;
