@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "bench_client.hpp"
+#include "bench_common.hpp"
 #include "clustered_data.hpp"
 #include "redis_server.hpp"
 
@@ -78,15 +79,6 @@ const char* kUsage =
     "         [--index HNSW|AUTO|FLAT|default] [--m M] [--efc N] [--ef-runtime N]\n"
     "         [--quant NONE|INT8] [--keep-float] [--seed S] [--module PATH]\n"
     "         [--server-cpu C] [--client-cpu C]\n";
-
-std::size_t parse_size(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno || v[0] == '-')
-    throw std::runtime_error(flag + " needs a non-negative integer, got '" + v + "'");
-  return static_cast<std::size_t>(x);
-}
 
 Options parse_options(int argc, char** argv) {
   Options o;
@@ -131,32 +123,7 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
-// ---- failures -------------------------------------------------------------------------------
-
-std::size_t g_failures = 0;
-
-void fail(const std::string& what) {
-  if (++g_failures <= 20) std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
-}
-
 // ---- data -----------------------------------------------------------------------------------
-
-std::string item_id(std::uint32_t label) { return "i" + std::to_string(label); }
-
-std::uint32_t label_of(const char* s, std::size_t len) {
-  if (len < 2 || s[0] != 'i') return UINT32_MAX;
-  std::uint64_t v = 0;
-  for (std::size_t i = 1; i < len; ++i) {
-    if (s[i] < '0' || s[i] > '9') return UINT32_MAX;
-    v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
-    if (v >= UINT32_MAX) return UINT32_MAX;
-  }
-  return static_cast<std::uint32_t>(v);
-}
-
-std::string blob(const float* v, std::size_t dim) {
-  return std::string(reinterpret_cast<const char*>(v), dim * sizeof(float));  // little-endian
-}
 
 struct User {
   std::string key;

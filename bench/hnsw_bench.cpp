@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "clustered_data.hpp"
 #include "reco/flat_index.hpp"
 #include "reco/metric.hpp"
@@ -66,6 +67,8 @@
 #endif
 
 namespace {
+
+using namespace reco_bench;
 
 using Clock = std::chrono::steady_clock;
 
@@ -125,15 +128,6 @@ std::vector<std::string> split(const std::string& s) {
   for (std::string part; std::getline(ss, part, ',');)
     if (!part.empty()) out.push_back(part);
   return out;
-}
-
-std::size_t parse_size(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno || v[0] == '-')
-    throw std::runtime_error(flag + " needs a non-negative integer, got '" + v + "'");
-  return static_cast<std::size_t>(x);
 }
 
 Options parse_options(int argc, char** argv) {

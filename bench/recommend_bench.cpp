@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "bench_client.hpp"
+#include "bench_common.hpp"
 #include "model_fixture.hpp"
 #include "redis_server.hpp"
 
@@ -84,34 +85,7 @@ struct Options {
   std::string module = RECO_MODULE_PATH;
 };
 
-// ---- failures -------------------------------------------------------------------------------
-
-std::size_t g_failures = 0;
-
-void fail(const std::string& what) {
-  if (++g_failures <= 20) std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
-}
-
 // ---- data -----------------------------------------------------------------------------------
-
-std::string item_id(std::uint32_t label) { return "i" + std::to_string(label); }
-
-// Label of an id this bench wrote; UINT32_MAX if it is not one of ours.
-std::uint32_t label_of(const char* s, std::size_t len) {
-  if (len < 2 || s[0] != 'i') return UINT32_MAX;
-  std::uint64_t v = 0;
-  for (std::size_t i = 1; i < len; ++i) {
-    if (s[i] < '0' || s[i] > '9') return UINT32_MAX;
-    v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
-    if (v >= UINT32_MAX) return UINT32_MAX;
-  }
-  return static_cast<std::uint32_t>(v);
-}
-
-std::string blob(const float* v, std::size_t dim) {
-  // x86-64 is little-endian, which is what FP32 means on the wire.
-  return std::string(reinterpret_cast<const char*>(v), dim * sizeof(float));
-}
 
 struct User {
   std::string key;       // reco user key

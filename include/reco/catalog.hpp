@@ -146,6 +146,7 @@ class Catalog {
   mutable Vec<std::uint32_t> popular_;
   mutable Vec<std::uint32_t> popular_rank_;
   mutable TermIndex popular_terms_;  // postings in popular order, not sorted by id
+  mutable bool popular_terms_dirty_ = true;
 };
 
 }  // namespace reco

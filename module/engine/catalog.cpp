@@ -192,8 +192,8 @@ std::span<const std::uint32_t> Catalog::popular_order() const {
     });
     popular_rank_.assign(items_.size(), UINT32_MAX);
     for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
-    popular_terms_ = TermIndex();
-    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
+    // Built on first use: only bounded term recall on a large catalog reads them.
+    popular_terms_dirty_ = true;
     order_dirty_ = false;
   }
   return popular_;
@@ -201,6 +201,11 @@ std::span<const std::uint32_t> Catalog::popular_order() const {
 
 std::span<const std::uint32_t> Catalog::popular_postings(std::string_view term) const {
   popular_order();
+  if (popular_terms_dirty_) {
+    popular_terms_ = TermIndex();
+    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
+    popular_terms_dirty_ = false;
+  }
   return popular_terms_.postings(term);
 }
 

@@ -5,9 +5,6 @@
 // verbatim, which also appends them to the AOF.
 #include <array>
 #include <cctype>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -131,16 +128,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-double parse_double(std::string_view text, std::string_view name) {
-  std::string buf(text);
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(buf.c_str(), &end);
-  if (buf.empty() || end != buf.c_str() + buf.size() || errno == ERANGE || !std::isfinite(v))
-    throw Error("value of " + quoted(name) + " must be a finite number");
-  return v;
-}
-
 // Index settings that may change after creation; everything else CONFIG names is a blend
 // parameter (reco/blend.hpp).
 bool is_index_setting(std::string_view name) {
@@ -197,7 +184,7 @@ void catalog_config(const Call& call) {
       }
       continue;
     }
-    double v = parse_double(rest[i + 1], name);
+    double v = ArgCursor(rest, i + 1).next_finite_double("value of " + quoted(name));
     std::string why;
     if (!set_blend_param(blend, name, v, &why)) throw Error(why);
   }

@@ -188,6 +188,25 @@ void recommend_command(const Call& call) {
   reply_stat(ctx, "total_us", whole_us(st.total_us));
 }
 
+// EXCLUDE, HASTERM, EF and WITHSCORES, as RECO.SIMILAR and RECO.KNN both take them.
+struct NeighbourOptions {
+  ItemFilter filter;
+  std::size_t ef = 0;
+  bool with_scores = false;
+
+  void take(std::string_view opt, ArgCursor& args, const Catalog& catalog) {
+    if (opt == "EXCLUDE") {
+      filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
+    } else if (opt == "HASTERM") {
+      filter.restrict_to(catalog.items_with_any_term(next_terms(args)));
+    } else if (opt == "EF") {
+      ef = next_ef(args);
+    } else {
+      with_scores = true;
+    }
+  }
+};
+
 // RECO.SIMILAR <catalog> <item> <K> [EXCLUDE <n> item...] [HASTERM <n> term...] [EF <n>]
 //   [WITHSCORES]
 void similar_command(const Call& call) {
@@ -200,23 +219,13 @@ void similar_command(const Call& call) {
 
   constexpr std::array<std::string_view, 4> kOptions{"EXCLUDE", "HASTERM", "EF", "WITHSCORES"};
   OptionsSeen seen;
-  bool with_scores = false;
-  std::size_t ef = 0;
-  ItemFilter filter;
+  NeighbourOptions o;
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
-    if (opt == "EXCLUDE") {
-      filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
-    } else if (opt == "HASTERM") {
-      filter.restrict_to(catalog.items_with_any_term(next_terms(args)));
-    } else if (opt == "EF") {
-      ef = next_ef(args);
-    } else {
-      with_scores = true;
-    }
+    o.take(opt, args, catalog);
   }
-  reply_hits(call.ctx, catalog, similar(catalog, *dense, k, filter, ef), with_scores);
+  reply_hits(call.ctx, catalog, similar(catalog, *dense, k, o.filter, o.ef), o.with_scores);
 }
 
 // RECO.KNN <catalog> <K> (FP32 <blob> | VALUES <n> v...) [EXCLUDE <n> item...]
@@ -229,10 +238,8 @@ void knn_command(const Call& call) {
   constexpr std::array<std::string_view, 6> kOptions{"FP32", "VALUES", "EXCLUDE", "HASTERM",
                                                      "EF", "WITHSCORES"};
   OptionsSeen seen;
-  bool with_scores = false;
-  std::size_t ef = 0;
+  NeighbourOptions o;
   std::optional<std::vector<float>> query;
-  ItemFilter filter;
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     if (opt == "FP32" || opt == "VALUES") {
@@ -241,18 +248,10 @@ void knn_command(const Call& call) {
       continue;
     }
     seen.mark(opt);
-    if (opt == "EXCLUDE") {
-      filter.exclude(to_dense(catalog, args.next_counted("EXCLUDE", 1)).ids);
-    } else if (opt == "HASTERM") {
-      filter.restrict_to(catalog.items_with_any_term(next_terms(args)));
-    } else if (opt == "EF") {
-      ef = next_ef(args);
-    } else {
-      with_scores = true;
-    }
+    o.take(opt, args, catalog);
   }
   if (!query) throw Error("a query vector (FP32 <blob> or VALUES <n> v...) is required");
-  reply_hits(call.ctx, catalog, nearest(catalog, *query, k, filter, ef), with_scores);
+  reply_hits(call.ctx, catalog, nearest(catalog, *query, k, o.filter, o.ef), o.with_scores);
 }
 
 }  // namespace
