@@ -72,6 +72,7 @@ class HnswIndex final : public VectorIndex {
   static bool prefers_exact_scan(std::size_t allowed, bool has_allowlist, std::size_t ef,
                                  std::size_t live) noexcept;
   static constexpr std::size_t kMaxLevel = 15;
+  static constexpr std::size_t kMaxLinks = 1024;  // bound on m0 (and m): a walk's stack buffer
 
   HnswIndex(std::size_t dim, Metric metric, const HnswParams& params = {});
   ~HnswIndex() override;

@@ -20,13 +20,15 @@
 
 namespace reco::hnsw {
 
-typedef signed char I8x8 __attribute__((vector_size(8)));
+typedef signed char I8v __attribute__((vector_size(kLanes)));
 
-inline F8 load8q(const std::int8_t* p) noexcept {
-  I8x8 v;
+inline FV loadq(const std::int8_t* p) noexcept {
+  I8v v;
   std::memcpy(&v, p, sizeof v);
-  return __builtin_convertvector(v, F8);
+  return __builtin_convertvector(v, FV);
 }
+
+inline FV splat(float x) noexcept { return FV{} + x; }
 
 // Writes n codes, returns the scale (0 for a zero vector).
 inline float quantize(const float* x, std::size_t n, std::int8_t* codes) noexcept {
@@ -50,40 +52,42 @@ inline void dequantize(const std::int8_t* codes, float scale, std::size_t n, flo
 
 // sum q_i * c_i (multiply by the scale for the inner product)
 inline float dot_q(const float* q, const std::int8_t* c, std::size_t n) noexcept {
-  F8 s0 = {}, s1 = {};
+  FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    s0 += load8(q + i) * load8q(c + i);
-    s1 += load8(q + i + 8) * load8q(c + i + 8);
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    s0 += loadv(q + i) * loadq(c + i);
+    s1 += loadv(q + i + kLanes) * loadq(c + i + kLanes);
+    s2 += loadv(q + i + 2 * kLanes) * loadq(c + i + 2 * kLanes);
+    s3 += loadv(q + i + 3 * kLanes) * loadq(c + i + 3 * kLanes);
   }
-  if (i + 8 <= n) {
-    s0 += load8(q + i) * load8q(c + i);
-    i += 8;
-  }
-  float s = hsum(s0 + s1);
+  for (; i + kLanes <= n; i += kLanes) s0 += loadv(q + i) * loadq(c + i);
+  float s = hsumv((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) s += q[i] * c[i];
   return s;
 }
 
 // sum (q_i - scale * c_i)^2
 inline float l2sq_q(const float* q, const std::int8_t* c, float scale, std::size_t n) noexcept {
-  F8 s0 = {}, s1 = {};
-  const F8 sc = {scale, scale, scale, scale, scale, scale, scale, scale};
+  FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
+  const FV sc = splat(scale);
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    F8 d0 = load8(q + i) - sc * load8q(c + i);
-    F8 d1 = load8(q + i + 8) - sc * load8q(c + i + 8);
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    const FV d0 = loadv(q + i) - sc * loadq(c + i);
+    const FV d1 = loadv(q + i + kLanes) - sc * loadq(c + i + kLanes);
+    const FV d2 = loadv(q + i + 2 * kLanes) - sc * loadq(c + i + 2 * kLanes);
+    const FV d3 = loadv(q + i + 3 * kLanes) - sc * loadq(c + i + 3 * kLanes);
     s0 += d0 * d0;
     s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
   }
-  if (i + 8 <= n) {
-    F8 d0 = load8(q + i) - sc * load8q(c + i);
-    s0 += d0 * d0;
-    i += 8;
+  for (; i + kLanes <= n; i += kLanes) {
+    const FV d = loadv(q + i) - sc * loadq(c + i);
+    s0 += d * d;
   }
-  float s = hsum(s0 + s1);
+  float s = hsumv((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) {
-    float d = q[i] - scale * c[i];
+    const float d = q[i] - scale * c[i];
     s += d * d;
   }
   return s;
@@ -91,10 +95,14 @@ inline float l2sq_q(const float* q, const std::int8_t* c, float scale, std::size
 
 // sum a_i * b_i over codes (multiply by both scales)
 inline float dot_qq(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
-  F8 s0 = {};
+  FV s0 = {}, s1 = {};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) s0 += load8q(a + i) * load8q(b + i);
-  float s = hsum(s0);
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    s0 += loadq(a + i) * loadq(b + i);
+    s1 += loadq(a + i + kLanes) * loadq(b + i + kLanes);
+  }
+  for (; i + kLanes <= n; i += kLanes) s0 += loadq(a + i) * loadq(b + i);
+  float s = hsumv(s0 + s1);
   for (; i < n; ++i) s += float(a[i]) * float(b[i]);
   return s;
 }
@@ -102,16 +110,22 @@ inline float dot_qq(const std::int8_t* a, const std::int8_t* b, std::size_t n) n
 // sum (sa * a_i - sb * b_i)^2
 inline float l2sq_qq(const std::int8_t* a, float sa, const std::int8_t* b, float sb,
                      std::size_t n) noexcept {
-  F8 s0 = {};
-  const F8 va = {sa, sa, sa, sa, sa, sa, sa, sa}, vb = {sb, sb, sb, sb, sb, sb, sb, sb};
+  FV s0 = {}, s1 = {};
+  const FV va = splat(sa), vb = splat(sb);
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    F8 d = va * load8q(a + i) - vb * load8q(b + i);
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    const FV d0 = va * loadq(a + i) - vb * loadq(b + i);
+    const FV d1 = va * loadq(a + i + kLanes) - vb * loadq(b + i + kLanes);
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+  }
+  for (; i + kLanes <= n; i += kLanes) {
+    const FV d = va * loadq(a + i) - vb * loadq(b + i);
     s0 += d * d;
   }
-  float s = hsum(s0);
+  float s = hsumv(s0 + s1);
   for (; i < n; ++i) {
-    float d = sa * a[i] - sb * b[i];
+    const float d = sa * a[i] - sb * b[i];
     s += d * d;
   }
   return s;
