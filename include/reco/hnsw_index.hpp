@@ -6,7 +6,8 @@
 //   deleting and re-adding an id reuses its memory.
 // - Level 0, where a walk spends its time, is an array (in pages) of fixed-size blocks,
 //   one per slot: a 4-byte header (link count, level, state), m0 links, then the vector
-//   (floats, or int8 codes + scale). A hop reads one block, which is prefetched.
+//   (floats, or int8 codes + scale). A hop reads one block; a walk requests the blocks of
+//   the next few unvisited neighbours while it scores the current one.
 //   Upper levels (1/m of the nodes) live in a hash map of small arrays.
 // - A node's level is a hash of (seed, id): the same inserts give the same graph on every
 //   node of a cluster, and after a reload, with no generator state to persist.

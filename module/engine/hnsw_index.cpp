@@ -272,8 +272,7 @@ struct HnswIndex::Impl {
   // how many cache lines of each it requests (past that, the hardware's stream prefetch
   // follows). Measured on 100k x 64 L2 (bench/RESULTS.md): with the next node only, the
   // first load of each vector is the walk's hottest instruction; 3-7 nodes ahead are alike
-  // and 20-30% faster; requesting every new neighbour at once is slower than one ahead
-  // (the requests crowd each other out).
+  // and 20-30% faster.
   static constexpr std::uint32_t kLookahead = 4;
   static constexpr std::size_t kPrefetchLines = 8;
   [[gnu::always_inline]] static void prefetch_vector(const View& v, std::uint32_t s) noexcept {
