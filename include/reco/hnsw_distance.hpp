@@ -5,8 +5,8 @@
 // when the operator builds with AVX, e.g. -march=native) and four independent
 // accumulators, so additions overlap instead of waiting on one another. The width must be
 // native: a 32-byte type on an SSE-only target is split by the compiler and its
-// accumulators spill to the stack on every step (measured: the walk's hottest loop was
-// loads and stores of its own sums). No intrinsics, no per-target code path. Plain loops
+// accumulators spill to the stack on every step (seen in the walk's profile: each step
+// stored and reloaded its sums). No intrinsics, no per-target code path. Plain loops
 // would not vectorise: a float reduction may not be reordered without -ffast-math, and the
 // project builds at -O2.
 #pragma once
