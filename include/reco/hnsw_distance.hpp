@@ -40,44 +40,43 @@ inline float hsumv(const FV& v) noexcept {
   return s;
 }
 
-inline float dot(const float* a, const float* b, std::size_t n) noexcept {
+// The loop every kernel shares: sum over i < n of a per-element term, four lanes-wide
+// accumulators at a time, then the remaining whole vectors, then a scalar tail.
+// `block(i)` returns the terms of elements [i, i + kLanes) as a vector, `one(i)` element
+// i's term.
+template <class Block, class One>
+inline float reduce(std::size_t n, const Block& block, const One& one) noexcept {
   FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
   std::size_t i = 0;
   for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
-    s0 += loadv(a + i) * loadv(b + i);
-    s1 += loadv(a + i + kLanes) * loadv(b + i + kLanes);
-    s2 += loadv(a + i + 2 * kLanes) * loadv(b + i + 2 * kLanes);
-    s3 += loadv(a + i + 3 * kLanes) * loadv(b + i + 3 * kLanes);
+    s0 += block(i);
+    s1 += block(i + kLanes);
+    s2 += block(i + 2 * kLanes);
+    s3 += block(i + 3 * kLanes);
   }
-  for (; i + kLanes <= n; i += kLanes) s0 += loadv(a + i) * loadv(b + i);
+  for (; i + kLanes <= n; i += kLanes) s0 += block(i);
   float s = hsumv((s0 + s1) + (s2 + s3));
-  for (; i < n; ++i) s += a[i] * b[i];
+  for (; i < n; ++i) s += one(i);
   return s;
 }
 
+inline float dot(const float* a, const float* b, std::size_t n) noexcept {
+  return reduce(
+      n, [=](std::size_t i) { return loadv(a + i) * loadv(b + i); },
+      [=](std::size_t i) { return a[i] * b[i]; });
+}
+
 inline float l2sq(const float* a, const float* b, std::size_t n) noexcept {
-  FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
-  std::size_t i = 0;
-  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
-    const FV d0 = loadv(a + i) - loadv(b + i);
-    const FV d1 = loadv(a + i + kLanes) - loadv(b + i + kLanes);
-    const FV d2 = loadv(a + i + 2 * kLanes) - loadv(b + i + 2 * kLanes);
-    const FV d3 = loadv(a + i + 3 * kLanes) - loadv(b + i + 3 * kLanes);
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
-  }
-  for (; i + kLanes <= n; i += kLanes) {
-    const FV d = loadv(a + i) - loadv(b + i);
-    s0 += d * d;
-  }
-  float s = hsumv((s0 + s1) + (s2 + s3));
-  for (; i < n; ++i) {
-    const float d = a[i] - b[i];
-    s += d * d;
-  }
-  return s;
+  return reduce(
+      n,
+      [=](std::size_t i) {
+        const FV d = loadv(a + i) - loadv(b + i);
+        return d * d;
+      },
+      [=](std::size_t i) {
+        const float d = a[i] - b[i];
+        return d * d;
+      });
 }
 
 }  // namespace reco::hnsw

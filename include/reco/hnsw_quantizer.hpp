@@ -52,83 +52,47 @@ inline void dequantize(const std::int8_t* codes, float scale, std::size_t n, flo
 
 // sum q_i * c_i (multiply by the scale for the inner product)
 inline float dot_q(const float* q, const std::int8_t* c, std::size_t n) noexcept {
-  FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
-  std::size_t i = 0;
-  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
-    s0 += loadv(q + i) * loadq(c + i);
-    s1 += loadv(q + i + kLanes) * loadq(c + i + kLanes);
-    s2 += loadv(q + i + 2 * kLanes) * loadq(c + i + 2 * kLanes);
-    s3 += loadv(q + i + 3 * kLanes) * loadq(c + i + 3 * kLanes);
-  }
-  for (; i + kLanes <= n; i += kLanes) s0 += loadv(q + i) * loadq(c + i);
-  float s = hsumv((s0 + s1) + (s2 + s3));
-  for (; i < n; ++i) s += q[i] * c[i];
-  return s;
+  return reduce(
+      n, [=](std::size_t i) { return loadv(q + i) * loadq(c + i); },
+      [=](std::size_t i) { return q[i] * c[i]; });
 }
 
 // sum (q_i - scale * c_i)^2
 inline float l2sq_q(const float* q, const std::int8_t* c, float scale, std::size_t n) noexcept {
-  FV s0 = {}, s1 = {}, s2 = {}, s3 = {};
   const FV sc = splat(scale);
-  std::size_t i = 0;
-  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
-    const FV d0 = loadv(q + i) - sc * loadq(c + i);
-    const FV d1 = loadv(q + i + kLanes) - sc * loadq(c + i + kLanes);
-    const FV d2 = loadv(q + i + 2 * kLanes) - sc * loadq(c + i + 2 * kLanes);
-    const FV d3 = loadv(q + i + 3 * kLanes) - sc * loadq(c + i + 3 * kLanes);
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
-  }
-  for (; i + kLanes <= n; i += kLanes) {
-    const FV d = loadv(q + i) - sc * loadq(c + i);
-    s0 += d * d;
-  }
-  float s = hsumv((s0 + s1) + (s2 + s3));
-  for (; i < n; ++i) {
-    const float d = q[i] - scale * c[i];
-    s += d * d;
-  }
-  return s;
+  return reduce(
+      n,
+      [=](std::size_t i) {
+        const FV d = loadv(q + i) - sc * loadq(c + i);
+        return d * d;
+      },
+      [=](std::size_t i) {
+        const float d = q[i] - scale * c[i];
+        return d * d;
+      });
 }
 
 // sum a_i * b_i over codes (multiply by both scales)
 inline float dot_qq(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
-  FV s0 = {}, s1 = {};
-  std::size_t i = 0;
-  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
-    s0 += loadq(a + i) * loadq(b + i);
-    s1 += loadq(a + i + kLanes) * loadq(b + i + kLanes);
-  }
-  for (; i + kLanes <= n; i += kLanes) s0 += loadq(a + i) * loadq(b + i);
-  float s = hsumv(s0 + s1);
-  for (; i < n; ++i) s += float(a[i]) * float(b[i]);
-  return s;
+  return reduce(
+      n, [=](std::size_t i) { return loadq(a + i) * loadq(b + i); },
+      [=](std::size_t i) { return float(a[i]) * float(b[i]); });
 }
 
 // sum (sa * a_i - sb * b_i)^2
 inline float l2sq_qq(const std::int8_t* a, float sa, const std::int8_t* b, float sb,
                      std::size_t n) noexcept {
-  FV s0 = {}, s1 = {};
   const FV va = splat(sa), vb = splat(sb);
-  std::size_t i = 0;
-  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
-    const FV d0 = va * loadq(a + i) - vb * loadq(b + i);
-    const FV d1 = va * loadq(a + i + kLanes) - vb * loadq(b + i + kLanes);
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-  }
-  for (; i + kLanes <= n; i += kLanes) {
-    const FV d = va * loadq(a + i) - vb * loadq(b + i);
-    s0 += d * d;
-  }
-  float s = hsumv(s0 + s1);
-  for (; i < n; ++i) {
-    const float d = sa * a[i] - sb * b[i];
-    s += d * d;
-  }
-  return s;
+  return reduce(
+      n,
+      [=](std::size_t i) {
+        const FV d = va * loadq(a + i) - vb * loadq(b + i);
+        return d * d;
+      },
+      [=](std::size_t i) {
+        const float d = sa * a[i] - sb * b[i];
+        return d * d;
+      });
 }
 
 }  // namespace reco::hnsw
