@@ -69,7 +69,8 @@ inline std::uint64_t splitmix64(std::uint64_t x) noexcept {
 
 // Always inlined: GCC models a prefetch as free of side effects, so a helper that only
 // prefetches is judged "const" and a call to it, whose result is unused, is deleted unless
-// it was inlined first (seen with GCC 12 at -O2: the walk had no prefetch left).
+// it was inlined first (seen with GCC 12 at -O2: a walk whose prefetches sat in such a
+// helper compiled to no prefetch at all).
 [[gnu::always_inline]] inline void prefetch(const void* p) noexcept { __builtin_prefetch(p, 0, 3); }
 
 // Bounds-checked reader of one saved chunk.
