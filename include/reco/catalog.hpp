@@ -108,13 +108,19 @@ class Catalog {
   // Sorted dense ids of the items carrying at least one of `terms` (HASTERM).
   std::vector<std::uint32_t> items_with_any_term(std::span<const std::string> terms) const;
   // Live ids by popularity desc, then time desc, then id: the default order for cold
-  // users and for filling. Rebuilt lazily after changes.
+  // users and for filling. Built on first use; after that, a write that moves one item
+  // moves it in place (cost: the positions it shifts), until the moves since the last
+  // sort reach a budget (see kReorderBudgetPerItem) or a load: then the next query sorts.
   std::span<const std::uint32_t> popular_order() const;
   // Inverse of popular_order(): position of each dense id (unspecified for dead ids).
   std::span<const std::uint32_t> popular_rank() const;
   // The items carrying `term`, most popular first (rebuilt with popular_order()): lets term
   // recall read only the head of a broad term's list.
   std::span<const std::uint32_t> popular_postings(std::string_view term) const;
+  // For tests and INFO: whether the order (and the term lists in it) are built and follow
+  // every write so far, i.e. the next query will not rebuild them.
+  bool popular_order_current() const noexcept { return !order_dirty_; }
+  bool popular_postings_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
 
   std::size_t memory_bytes() const noexcept;
 
@@ -124,6 +130,10 @@ class Catalog {
 
   // Writes a validated item into slot `dense` (which must be free).
   void place(std::uint32_t dense, Item&& item, std::span<const float> vector);
+  // Keeps a built popular order (and its term lists) in step with one item's write:
+  // `was` is the item before (nullptr if created), `now` after (nullptr if erased); terms
+  // are the same in both unless `terms_changed`.
+  void reorder(std::uint32_t dense, const Item* was, const Item* now, bool terms_changed) const;
 
   String name_;
   std::size_t dim_;
@@ -142,6 +152,14 @@ class Catalog {
   TermIndex terms_;
   std::unique_ptr<ModelSet> models_;
 
+  // In-place moves may shift, in total, this many list positions per live item after a
+  // sort (with kMinReorderBudget as a floor); past that the lists go back to a full sort
+  // on the next query. A sort costs about log2(n) comparisons per item, so the moves never
+  // cost more than a few sorts, and a bulk load after the first query (each insert shifting
+  // a long tail) soon stops paying for moves.
+  static constexpr std::size_t kReorderBudgetPerItem = 4;
+  static constexpr std::size_t kMinReorderBudget = std::size_t(1) << 16;
+  mutable std::size_t reorder_budget_ = 0;
   mutable bool order_dirty_ = true;
   mutable Vec<std::uint32_t> popular_;
   mutable Vec<std::uint32_t> popular_rank_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_set>
 
 #include "reco/error.hpp"
@@ -10,6 +11,64 @@
 #include "reco/model_set.hpp"
 
 namespace reco {
+namespace {
+
+// An item's place in the popular order: popularity desc, then time desc, then id.
+struct OrderKey {
+  double popularity;
+  std::int64_t time;
+  std::uint32_t id;
+};
+OrderKey key_of(const Item& it, std::uint32_t id) { return {it.popularity, it.time, id}; }
+bool before(const OrderKey& a, const OrderKey& b) {
+  if (a.popularity != b.popularity) return a.popularity > b.popularity;
+  if (a.time != b.time) return a.time > b.time;
+  return a.id < b.id;
+}
+
+// Moves `d` within `list`, which is sorted by `before` under `key` and holds d iff `from`
+// is set, to where `to` places it (out of the list if `to` is not set). Returns the span
+// of positions whose entry changed, or nothing, leaving the list as it was, when that span
+// would be longer than `limit`.
+template <class KeyOf>
+std::optional<std::pair<std::size_t, std::size_t>> move_in(Vec<std::uint32_t>& list,
+                                                           std::uint32_t d,
+                                                           const std::optional<OrderKey>& from,
+                                                           const std::optional<OrderKey>& to,
+                                                           const KeyOf& key, std::size_t limit) {
+  auto lower = [&](auto first, auto last, const OrderKey& k) {
+    return std::partition_point(first, last, [&](std::uint32_t x) { return before(key(x), k); });
+  };
+  const auto b = list.begin();
+  std::size_t p = 0;
+  if (from) {
+    p = lower(b, list.end(), *from) - b;
+    if (p == list.size() || list[p] != d) throw Error("popular order out of step");
+  }
+  if (!to) {
+    if (list.size() - p > limit) return std::nullopt;
+    list.erase(b + p);
+    return std::make_pair(p, list.size());
+  }
+  if (!from) {
+    const std::size_t q = lower(b, list.end(), *to) - b;
+    if (list.size() - q > limit) return std::nullopt;
+    list.insert(b + q, d);
+    return std::make_pair(q, list.size());
+  }
+  if (p > 0 && before(*to, key(list[p - 1]))) {  // moves up, to q
+    const std::size_t q = lower(b, b + p, *to) - b;
+    if (p - q > limit) return std::nullopt;
+    std::rotate(b + q, b + p, b + p + 1);
+    return std::make_pair(q, p + 1);
+  }
+  const std::size_t q = lower(b + p + 1, list.end(), *to) - b - 1;  // moves down, to q
+  if (q - p > limit) return std::nullopt;
+  std::rotate(b + p, b + p + 1, b + q + 1);
+  return std::make_pair(p, q + 1);
+}
+
+}  // namespace
 
 Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index)
     : name_(to_string(name)), dim_(dim), metric_(metric), index_config_(index) {
@@ -134,13 +193,14 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
     if (u.terms) terms_.remove(dense, items_[dense].terms);
   }
   if (created || u.terms) terms_.add(dense, next.terms);
+  Item was = std::move(items_[dense]);
   items_[dense] = std::move(next);
   live_[dense] = 1;
   fps_[dense] = fp;
+  reorder(dense, created ? nullptr : &was, &items_[dense], u.terms.has_value());
   if (u.vector) vectors_->set(dense, *u.vector);
   if (!models_->empty()) models_->on_item(dense, id, items_[dense]);
   ++version_;
-  order_dirty_ = true;
   return created;
 }
 
@@ -167,14 +227,62 @@ bool Catalog::erase(std::string_view id) {
   vectors_->remove(d);
   models_->on_remove(d);
   by_fp_.erase(fps_[d]);
+  reorder(d, &items_[d], nullptr, false);
   items_[d] = Item{};
   live_[d] = 0;
   fps_[d] = 0;
   free_ids_.push_back(d);
   --live_count_;
   ++version_;
-  order_dirty_ = true;
   return true;
+}
+
+void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool terms_changed) const {
+  const bool key_changed =
+      !was || !now || was->popularity != now->popularity || was->time != now->time;
+  if (order_dirty_ || (!key_changed && !terms_changed)) return;
+  std::optional<OrderKey> from, to;
+  if (was) from = key_of(*was, d);
+  if (now) to = key_of(*now, d);
+  // Keys as the lists stand: d still where its old key put it.
+  auto key = [&](std::uint32_t x) { return x == d && from ? *from : key_of(items_[x], x); };
+  // Any failure (an allocation, a list out of step) leaves the rebuild to the next query.
+  try {
+    if (key_changed) {
+      const auto moved = move_in(popular_, d, from, to, key, reorder_budget_);
+      if (!moved) {
+        order_dirty_ = true;
+        return;
+      }
+      reorder_budget_ -= moved->second - moved->first;
+      if (popular_rank_.size() < items_.size()) popular_rank_.resize(items_.size(), UINT32_MAX);
+      for (std::size_t r = moved->first; r < moved->second; ++r)
+        popular_rank_[popular_[r]] = static_cast<std::uint32_t>(r);
+    }
+    if (popular_terms_dirty_) return;
+    if (was && now && terms_changed) {
+      popular_terms_dirty_ = true;
+      return;
+    }
+    for (const String& t : (now ? now->terms : was->terms)) {
+      Vec<std::uint32_t>* list = popular_terms_.list(view(t));
+      if (!list) {
+        if (was) throw Error("popular order out of step");
+        popular_terms_.append(d, {&t, 1});
+        continue;
+      }
+      const auto moved = move_in(*list, d, from, to, key, reorder_budget_);
+      if (!moved) {
+        popular_terms_dirty_ = true;
+        return;
+      }
+      reorder_budget_ -= moved->second - moved->first;
+      if (list->empty()) popular_terms_.drop(view(t));
+    }
+  } catch (...) {
+    order_dirty_ = true;
+    popular_terms_dirty_ = true;
+  }
 }
 
 std::span<const std::uint32_t> Catalog::popular_order() const {
@@ -184,14 +292,11 @@ std::span<const std::uint32_t> Catalog::popular_order() const {
     for (std::uint32_t d = 0; d < items_.size(); ++d)
       if (live_[d]) popular_.push_back(d);
     std::sort(popular_.begin(), popular_.end(), [this](std::uint32_t a, std::uint32_t b) {
-      const Item& x = items_[a];
-      const Item& y = items_[b];
-      if (x.popularity != y.popularity) return x.popularity > y.popularity;
-      if (x.time != y.time) return x.time > y.time;
-      return a < b;
+      return before(key_of(items_[a], a), key_of(items_[b], b));
     });
     popular_rank_.assign(items_.size(), UINT32_MAX);
     for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
+    reorder_budget_ = std::max(kMinReorderBudget, kReorderBudgetPerItem * popular_.size());
     // Built on first use: only bounded term recall on a large catalog reads them.
     popular_terms_dirty_ = true;
     order_dirty_ = false;

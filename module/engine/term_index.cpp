@@ -39,6 +39,16 @@ void TermIndex::remove(std::uint32_t id, std::span<const String> terms) {
   }
 }
 
+Vec<std::uint32_t>* TermIndex::list(std::string_view term) noexcept {
+  auto it = postings_.find(term);
+  return it == postings_.end() ? nullptr : &it->second;
+}
+
+void TermIndex::drop(std::string_view term) {
+  auto it = postings_.find(term);
+  if (it != postings_.end()) postings_.erase(it);
+}
+
 std::span<const std::uint32_t> TermIndex::postings(std::string_view term) const noexcept {
   auto it = postings_.find(term);
   if (it == postings_.end()) return {};

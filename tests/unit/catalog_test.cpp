@@ -307,6 +307,119 @@ TEST(Catalog, PopularOrder) {
   expect_rank_is_inverse(c);
 }
 
+// Once built, the popular order and its per-term lists follow each write in place (no
+// rebuild), and always equal the order sorted from scratch: popularity desc, time desc, id.
+TEST(Catalog, PopularOrderFollowsWritesInPlace) {
+  Catalog c("c", 2, Metric::L2, reco::IndexConfig{reco::IndexKind::Flat});
+  std::mt19937 rng(7);
+  const std::vector<std::string> terms = {"t0", "t1", "t2", "t3", "t4"};
+  // Few distinct popularities and times, so ties are common and the id decides.
+  auto random_terms = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : terms)
+      if (rng() % 3 == 0) out.push_back(t);
+    return out;
+  };
+  auto create = [&](int i) {
+    ItemUpdate u;
+    u.popularity = double(rng() % 12);
+    u.time = std::int64_t(rng() % 6);
+    u.terms = random_terms();
+    c.upsert("i" + std::to_string(i), u);
+  };
+  int next_id = 0;
+  for (; next_id < 1500; ++next_id) create(next_id);
+  c.popular_order();
+  for (const auto& t : terms) c.popular_postings(t);
+  ASSERT_TRUE(c.popular_postings_current());
+
+  auto check = [&](const std::string& what) {
+    std::vector<std::uint32_t> expect;
+    for (std::uint32_t d = 0; d < c.id_bound(); ++d)
+      if (c.live(d)) expect.push_back(d);
+    std::sort(expect.begin(), expect.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto &x = c.item(a), &y = c.item(b);
+      if (x.popularity != y.popularity) return x.popularity > y.popularity;
+      if (x.time != y.time) return x.time > y.time;
+      return a < b;
+    });
+    auto order = c.popular_order();
+    ASSERT_EQ(std::vector<std::uint32_t>(order.begin(), order.end()), expect) << what;
+    expect_rank_is_inverse(c);
+    for (const auto& t : terms) {
+      std::vector<std::uint32_t> with_t;
+      for (std::uint32_t d : expect)
+        for (const auto& it : c.item(d).terms)
+          if (reco::view(it) == t) with_t.push_back(d);
+      auto got = c.popular_postings(t);
+      ASSERT_EQ(std::vector<std::uint32_t>(got.begin(), got.end()), with_t) << what << " term " << t;
+    }
+  };
+
+  int in_place = 0, terms_rebuilt = 0;
+  for (int step = 0; step < 2000; ++step) {
+    const std::string id = "i" + std::to_string(rng() % next_id);
+    const int op = int(rng() % 10);
+    std::string what;
+    bool terms_change = false;
+    if (op < 5) {  // popularity and/or time: the live case
+      ItemUpdate u;
+      if (rng() % 2) u.popularity = double(rng() % 12);
+      else u.time = std::int64_t(rng() % 6);
+      c.upsert(id, u);
+      what = "update " + id;
+    } else if (op < 7) {
+      create(next_id);
+      what = "create i" + std::to_string(next_id++);
+    } else if (op < 9) {
+      c.erase(id);
+      what = "erase " + id;
+    } else {
+      ItemUpdate u;
+      u.terms = random_terms();
+      terms_change = c.upsert(id, u) == false;
+      what = "terms " + id;
+    }
+    // Moves stay in place until their budget since the last sort runs out (then the
+    // next read sorts); a terms change always sends the term lists back to a sort.
+    if (c.popular_postings_current()) ++in_place;
+    else if (terms_change && c.popular_order_current()) ++terms_rebuilt;
+    check(what);
+  }
+  EXPECT_GT(in_place, 1500);
+  EXPECT_GT(terms_rebuilt, 0);
+}
+
+// In-place moves are bounded: inserts that each shift the whole order (a bulk load of
+// items more popular than everything) stop being moved once they have shifted about
+// kReorderBudgetPerItem positions per item, and the order then waits for one sort.
+TEST(Catalog, PopularOrderMovesAreBudgeted) {
+  Catalog c("c", 2, Metric::L2, reco::IndexConfig{reco::IndexKind::Flat});
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    ItemUpdate u;
+    u.popularity = 1;
+    c.upsert("a" + std::to_string(i), u);
+  }
+  c.popular_order();
+  ASSERT_TRUE(c.popular_order_current());
+  int moved_in_place = 0;
+  for (int i = 0; i < 200 && c.popular_order_current(); ++i) {
+    ItemUpdate u;
+    u.popularity = 100 + i;  // each new item goes first: the whole order shifts
+    c.upsert("b" + std::to_string(i), u);
+    if (c.popular_order_current()) ++moved_in_place;
+  }
+  // Budget: max(65,536, 4 x 20,000) = 80,000 positions, about 20,000 per insert.
+  EXPECT_GE(moved_in_place, 3);
+  EXPECT_LE(moved_in_place, 4);
+  EXPECT_FALSE(c.popular_order_current());
+  auto order = c.popular_order();
+  EXPECT_TRUE(c.popular_order_current());
+  EXPECT_EQ(reco::view(c.item(order[0]).id), "b" + std::to_string(moved_in_place));
+  expect_rank_is_inverse(c);
+}
+
 TEST(Catalog, VersionBumpsOnEveryChange) {
   Catalog c("c", 2, Metric::L2);
   std::uint64_t last = c.version();
