@@ -21,12 +21,15 @@ int main(int argc, char** argv) {
   CLI::App app{"loader_bench: bulk-load throughput into a local redis-server with reco.so"};
   size_t n_items = 200000, n_users = 200000, seen = 20, window = 2000;
   int dim = 17, port = 0;
+  std::string index;
   std::string module = RECO_MODULE_PATH;
   app.add_option("--items", n_items, "item records")->capture_default_str();
   app.add_option("--users", n_users, "user records")->capture_default_str();
   app.add_option("--seen", seen, "seen-set size per user")->capture_default_str();
   app.add_option("--dim", dim, "vector dimension")->capture_default_str();
   app.add_option("--window", window, "commands in flight")->capture_default_str();
+  app.add_option("--index", index, "INDEX of the catalog (default: the server's, AUTO)")
+      ->check(CLI::IsMember({"AUTO", "FLAT", "HNSW"}));
   app.add_option("--port", port, "use a running server on this port instead of starting one");
   app.add_option("--module", module, "module to load into the started server")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -69,15 +72,15 @@ int main(int argc, char** argv) {
   }
   RedisConnection conn("127.0.0.1", port);
   conn.command({"RECO.CATALOG.DROP", "bench"});
-  ensure_catalog(conn, "bench", dim, "IP");
+  ensure_catalog(conn, "bench", dim, "IP", index);
   LoadOptions options;
   options.catalog = "bench";
   options.user_prefix = "bench:user:";
   options.window = window;
   options.progress = ProgressBar::Mode::Never;
 
-  fmt::print("loader_bench: {} items, {} users (seen-set {}), dim {}, window {}, server port {}\n", n_items, n_users, seen,
-             dim, window, port);
+  fmt::print("loader_bench: {} items, {} users (seen-set {}), dim {}, index {}, window {}, server port {}\n", n_items,
+             n_users, seen, dim, index.empty() ? "default" : index, window, port);
   fmt::print("{:<28} {:>10} {:>9} {:>8} {:>14}\n", "phase", "records", "errors", "time", "records/s");
   const auto report = [](const char* phase, const LoadSummary& s) {
     fmt::print("{:<28} {:>10} {:>9} {:>7.2f}s {:>14.0f}\n", phase, s.records, s.errors, s.seconds, s.rate());

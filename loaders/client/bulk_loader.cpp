@@ -99,7 +99,8 @@ std::string catalog_info_field(RedisConnection& conn, const std::string& catalog
   return {};
 }
 
-bool ensure_catalog(RedisConnection& conn, const std::string& catalog, int dim, const std::string& metric) {
+bool ensure_catalog(RedisConnection& conn, const std::string& catalog, int dim, const std::string& metric,
+                    const std::string& index) {
   const Reply info = conn.command({"RECO.CATALOG.INFO", catalog});
   if (info.type == Reply::Type::Array) {
     std::string have_dim;
@@ -121,7 +122,7 @@ bool ensure_catalog(RedisConnection& conn, const std::string& catalog, int dim, 
     throw RedisError("the server does not know RECO.CATALOG.INFO: is reco.so loaded? (" + info.str + ")");
   }
   CommandArgs create;
-  build_catalog_create(create, catalog, dim, metric);
+  build_catalog_create(create, catalog, dim, metric, index);
   const Reply created = conn.command(create);
   if (created.is_error()) throw RedisError("RECO.CATALOG.CREATE " + catalog + ": " + created.str);
   return true;

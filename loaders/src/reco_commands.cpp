@@ -5,9 +5,11 @@
 
 namespace reco_offline {
 
-void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric) {
+void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric,
+                          const std::string& index) {
   out.clear();
   out.add("RECO.CATALOG.CREATE").add(catalog).add("DIM").add_int(dim).add("METRIC").add(metric);
+  if (!index.empty()) out.add("INDEX").add(index);
 }
 
 void build_item_set(CommandArgs& out, const std::string& catalog, const std::string& item_id,

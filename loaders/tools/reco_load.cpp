@@ -44,6 +44,9 @@ int run(int argc, char** argv) {
   app.add_option("--user-prefix", options.user_prefix, "user key prefix")->capture_default_str();
   app.add_option("--metric", options.metric, "metric when the catalog is created")
       ->check(CLI::IsMember({"IP", "COSINE", "L2"}))->capture_default_str();
+  app.add_option("--index", options.index,
+                 "INDEX when the catalog is created (default: the server's, AUTO); FLAT loads fastest")
+      ->check(CLI::IsMember({"AUTO", "FLAT", "HNSW"}));
   app.add_option("--window", options.window, "commands in flight")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_flag("--drop", drop, "drop the catalog first (a clean reload; user keys are replaced anyway)");
   app.add_option("--progress", progress, "progress bar")->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
@@ -104,7 +107,7 @@ int run(int argc, char** argv) {
       }
       const int dim = ivec ? static_cast<int>(ivec->vectors.cols()) : 0;
       if (dim > 0) {
-        const bool created = ensure_catalog(conn, options.catalog, dim, options.metric);
+        const bool created = ensure_catalog(conn, options.catalog, dim, options.metric, options.index);
         const std::string metric = created ? options.metric : catalog_info_field(conn, options.catalog, "metric");
         fmt::print("catalog {}: {} (dim {}, metric {})\n", options.catalog, created ? "created" : "exists, kept", dim,
                    metric);

@@ -60,6 +60,9 @@ TEST(Commands, CatalogCreateAndResp) {
   CommandArgs a;
   build_catalog_create(a, "movies", 17, "IP");
   EXPECT_EQ(a.to_strings(), (std::vector<std::string>{"RECO.CATALOG.CREATE", "movies", "DIM", "17", "METRIC", "IP"}));
+  build_catalog_create(a, "movies", 17, "IP", "FLAT");
+  EXPECT_EQ(a.to_strings(),
+            (std::vector<std::string>{"RECO.CATALOG.CREATE", "movies", "DIM", "17", "METRIC", "IP", "INDEX", "FLAT"}));
   CommandArgs b;
   b.add("SET").add("k").add(std::string("a\0b", 3));
   std::string resp;

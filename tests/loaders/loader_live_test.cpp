@@ -116,6 +116,13 @@ TEST_F(LiveLoader, CatalogOfAnotherDimensionIsRefusedUntouched) {
   EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string(), before);
 }
 
+TEST_F(LiveLoader, IndexOptionChoosesTheCatalogsIndex) {
+  ASSERT_TRUE(ensure_catalog(*conn, "flat", 8, "IP", "FLAT"));
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "flat"}).as_map().at("index_type").str, "FLAT");
+  ASSERT_TRUE(ensure_catalog(*conn, "default", 8, "IP"));
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "default"}).as_map().at("index_type").str, "AUTO");
+}
+
 TEST_F(LiveLoader, RecordErrorsAreCountedWithTheirIds) {
   ASSERT_TRUE(ensure_catalog(*conn, "movies", 8, "IP"));
   const std::string victim = data->prepared.users[2].id;

@@ -21,6 +21,7 @@ struct LoadOptions {
   std::string catalog = "movies";
   std::string user_prefix = "user:";
   std::string metric = "IP";
+  std::string index;  // INDEX when the catalog is created; empty: the server's default (AUTO)
   size_t window = 2000;  // commands in flight
   ProgressBar::Mode progress = ProgressBar::Mode::Auto;
   size_t keep_errors = 5;
@@ -40,8 +41,9 @@ struct LoadSummary {
 // Creates the catalog, or keeps it when it exists with the same dimension.
 // Throws DataError when it exists with another dimension (nothing is changed),
 // RedisError when the server does not answer as the module does.
-// Returns true if the catalog was created.
-bool ensure_catalog(RedisConnection& conn, const std::string& catalog, int dim, const std::string& metric);
+// Returns true if the catalog was created (with `index` as its INDEX option, if not empty).
+bool ensure_catalog(RedisConnection& conn, const std::string& catalog, int dim, const std::string& metric,
+                    const std::string& index = "");
 
 // Reads a field of RECO.CATALOG.INFO; empty if the catalog does not exist.
 std::string catalog_info_field(RedisConnection& conn, const std::string& catalog, const std::string& field);

@@ -12,7 +12,9 @@
 
 namespace reco_offline {
 
-void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric);
+// `index`: the INDEX option (AUTO, FLAT, HNSW); empty leaves the server's default.
+void build_catalog_create(CommandArgs& out, const std::string& catalog, int dim, const std::string& metric,
+                          const std::string& index = "");
 
 // `vector` may be null (no vector for this item); `record` may be null (vector only).
 void build_item_set(CommandArgs& out, const std::string& catalog, const std::string& item_id,
