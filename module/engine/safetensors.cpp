@@ -115,7 +115,11 @@ static TensorFile read_checked(std::string_view bytes) {
   const std::string_view header = bytes.substr(8, n);
   const std::string_view data = bytes.substr(8 + n);
 
-  json h = model_json::parse_strict(header, "safetensors header");
+  // A header holds one small entry per tensor and string metadata (the schema is one
+  // string): a million values is far beyond any real file.
+  model_json::Limits limits;
+  limits.max_values = std::size_t(1) << 20;
+  json h = model_json::parse_strict(header, "safetensors header", limits);
   if (!h.is_object()) fail("header is not a JSON object");
 
   TensorFile out;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "reco/error.hpp"
+#include "reco/model_schema.hpp"
 #include "reco/safetensors.hpp"
 
 namespace {
@@ -124,6 +125,26 @@ TEST(SafeTensors, RefusesBadHeaders) {
                  "unknown key \"x\"");
   EXPECT_REFUSED(raw_file("{\"t\":{\"shape\":[1],\"data_offsets\":[0,4]}}", d4), "no dtype");
   EXPECT_REFUSED(raw_file("{\"t\":5}", d4), "not an object");
+}
+
+// A header's text is small next to the tree it parses into; input that would build a huge
+// tree is refused while it is read, and a schema is held to the same nesting bound.
+TEST(SafeTensors, RefusesHeadersThatWouldBuildHugeTrees) {
+  const std::string deep = "{\"__metadata__\":{\"x\":" + std::string(100, '[') + std::string(100, ']') + "}}";
+  EXPECT_REFUSED(raw_file(deep, ""), "nesting deeper than 64 levels");
+  std::string many = "{\"a\":[0";
+  for (int i = 0; i < (1 << 20); ++i) many += ",0";
+  many += "]}";
+  EXPECT_REFUSED(raw_file(many, ""), "more than 1048576 values");
+  // Within the bounds, the same shapes still parse (and fail later for their content).
+  EXPECT_REFUSED(raw_file("{\"a\":[[[[0]]]]}", ""), "not an object");
+  std::string nested_schema = "{\"fields\":" + std::string(70, '[') + std::string(70, ']') + "}";
+  try {
+    reco::parse_model_schema(nested_schema);
+    ADD_FAILURE() << "a schema nested 70 deep was accepted";
+  } catch (const reco::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nesting deeper than 64 levels"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SafeTensors, RefusesShapesThatDisagreeWithOffsets) {
