@@ -117,7 +117,7 @@ class Catalog {
   // The items carrying `term`, most popular first (rebuilt with popular_order()): lets term
   // recall read only the head of a broad term's list.
   std::span<const std::uint32_t> popular_postings(std::string_view term) const;
-  // For tests and INFO: whether the order (and the term lists in it) are built and follow
+  // For tests: whether the order (and, second, its per-term lists) are built and follow
   // every write so far, i.e. the next query will not rebuild them.
   bool popular_order_current() const noexcept { return !order_dirty_; }
   bool popular_postings_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
