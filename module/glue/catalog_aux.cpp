@@ -42,7 +42,7 @@ int load_catalogs(RedisModuleIO* rdb, int encver, int when) {
     for (std::uint64_t i = 0; i < count; ++i) {
       std::unique_ptr<Catalog> c = load_catalog(in, static_cast<std::uint32_t>(encoding));
       // Sort the popular order now, while Redis answers LOADING, rather than in the first
-      // query after a restart or a full sync (about 0.3 s at 1M items). A failure here only
+      // query after a restart or a full sync (about 0.25 s at 1M items). A failure here only
       // leaves it to that query.
       try {
         c->popular_order();
