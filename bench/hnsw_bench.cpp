@@ -53,6 +53,7 @@
 #include "bench_common.hpp"
 #include "clustered_data.hpp"
 #include "reco/flat_index.hpp"
+#include "reco/kernels.hpp"
 #include "reco/metric.hpp"
 
 #ifdef RECO_BENCH_FAISS
@@ -112,6 +113,8 @@ struct Options {
   std::string dataset;  // label in the CSV and the plot; default "<n>x<dim> <metric>"
   std::set<std::string> libs;  // empty = every library built in
   unsigned seed = 42;
+  std::string kernel;                // --kernel: reco's distance kernels (default: load-time choice)
+  std::vector<std::string> kernels;  // --kernels: query each reco index under each of these
 };
 
 const char* kUsage =
@@ -119,8 +122,13 @@ const char* kUsage =
     "                  [--m M] [--efc EFC] [--ef e1,e2,...] [--rounds R] [--build-chunk N]\n"
     "                  [--metric l2|ip|cosine] [--seed S] [--csv FILE] [--dataset LABEL]\n"
     "                  [--libs name,name,...] [--clock cpu|wall]\n"
+    "                  [--kernel NAME] [--kernels name,name,...]\n"
     "libraries: hnswlib, faiss-hnsw, faiss-hnsw-batch, faiss-hnsw-sq8, reco-hnsw,\n"
-    "           reco-hnsw-int8, reco-hnsw-int8-float (those built in)\n";
+    "           reco-hnsw-int8, reco-hnsw-int8-float (those built in)\n"
+    "--kernel: reco's distance kernels for builds and queries (reco/kernels.hpp; default the\n"
+    "          load-time choice). --kernels: each reco index (built once: every kernel builds\n"
+    "          the same graph) is queried under each, as columns 'reco-hnsw@NAME' in the same\n"
+    "          interleaved rounds. This CPU has: ";
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -136,6 +144,8 @@ Options parse_options(int argc, char** argv) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::fputs(kUsage, stdout);
+      for (std::string_view k : reco::available_kernels()) std::printf("%.*s ", int(k.size()), k.data());
+      std::printf("(active: %s)\n", std::string(reco::active_kernel_name()).c_str());
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
@@ -159,6 +169,10 @@ Options parse_options(int argc, char** argv) {
     else if (flag == "--dataset") o.dataset = v;
     else if (flag == "--libs") {
       for (auto& s : split(v)) o.libs.insert(s);
+    } else if (flag == "--kernel") {
+      o.kernel = v;
+    } else if (flag == "--kernels") {
+      o.kernels = split(v);
     } else if (flag == "--ef") {
       o.efs.clear();
       for (auto& s : split(v)) o.efs.push_back(parse_size(flag, s));
@@ -177,6 +191,12 @@ Options parse_options(int argc, char** argv) {
     throw std::runtime_error("--metric must be l2, ip or cosine");
   if (o.dataset.empty())
     o.dataset = std::to_string(o.n) + "x" + std::to_string(o.dim) + " " + o.metric;
+  std::vector<std::string> asked = o.kernels;
+  if (!o.kernel.empty()) asked.push_back(o.kernel);
+  for (const auto& k : asked) {
+    if (!reco::set_kernel(k)) throw std::runtime_error("kernel '" + k + "' is unknown or not supported here");
+  }
+  reco::set_kernel(o.kernel.empty() ? "auto" : o.kernel);
   return o;
 }
 
@@ -335,12 +355,25 @@ class FaissBatchView final : public Contender {
 #ifdef RECO_BENCH_HAVE_HNSW
 // reco's index through the VectorIndex interface the catalog uses, so the bench measures
 // what RECO.RECOMMEND's vector recall runs (ef goes per query, as SearchParams).
+//
+// Each contender searches under its own kernel (set before every pass, since views of one
+// index under other kernels run in between); a view builds nothing.
 class RecoContender final : public Contender {
  public:
-  RecoContender(std::string name, std::unique_ptr<reco::VectorIndex> index)
-      : name_(std::move(name)), index_(std::move(index)) {}
+  RecoContender(std::string name, std::shared_ptr<reco::VectorIndex> index,
+                std::string kernel = std::string(reco::active_kernel_name()), bool builds = true)
+      : name_(std::move(name)), index_(std::move(index)), kernel_(std::move(kernel)), builds_(builds) {}
   std::string name() const override { return name_; }
+  // Searches this index under `kernel`, as column `name`.
+  std::unique_ptr<Contender> view(std::string name, std::string kernel) const {
+    return std::make_unique<RecoContender>(std::move(name), index_, std::move(kernel), false);
+  }
+  void rename(std::string name, std::string kernel) {
+    name_ = std::move(name);
+    kernel_ = std::move(kernel);
+  }
   void build(const float* base, std::size_t begin, std::size_t end) override {
+    if (!builds_) return;
     const std::size_t dim = index_->dim();
     for (std::size_t i = begin; i < end; ++i)
       index_->set(static_cast<std::uint32_t>(i), {base + i * dim, dim});
@@ -348,6 +381,7 @@ class RecoContender final : public Contender {
   void set_ef(std::size_t ef) override { params_.ef = ef; }
   void search_all(const float* queries, std::size_t nq, std::size_t k,
                   std::uint32_t* ids) override {
+    reco::set_kernel(kernel_);
     const std::size_t dim = index_->dim();
     for (std::size_t q = 0; q < nq; ++q) {
       auto hits = index_->search({queries + q * dim, dim}, k, no_filter_, params_);
@@ -360,7 +394,9 @@ class RecoContender final : public Contender {
 
  private:
   std::string name_;
-  std::unique_ptr<reco::VectorIndex> index_;
+  std::shared_ptr<reco::VectorIndex> index_;
+  std::string kernel_;
+  bool builds_;
   reco::SearchParams params_;
   reco::ItemFilter no_filter_;
 };
@@ -541,6 +577,7 @@ int main(int argc, char** argv) {
   const std::vector<float>& lib_queries = cosine ? unit_queries : d.queries;
   std::printf("# data: %zu x %zu, %zu clusters, %zu queries, metric %s, seed %u (%.1f s)\n", o.n,
               o.dim, o.clusters, o.queries, o.metric.c_str(), o.seed, seconds_since(t0));
+  std::printf("# reco kernels: builds under %s\n", std::string(reco::active_kernel_name()).c_str());
 
   t0 = Clock::now();
   const char* how = "";
@@ -591,6 +628,27 @@ int main(int argc, char** argv) {
       v.heap_bytes = results[i].heap_bytes;
       results.insert(results.begin() + i + 1, std::move(v));
       break;
+    }
+  }
+#endif
+#ifdef RECO_BENCH_HAVE_HNSW
+  // Views of each reco index under the --kernels kernels: the index itself takes the first.
+  if (!o.kernels.empty()) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      auto* rc = dynamic_cast<RecoContender*>(results[i].c.get());
+      if (!rc) continue;
+      const std::string base = rc->name();
+      for (std::size_t j = 1; j < o.kernels.size(); ++j) {
+        Result v;
+        v.c = rc->view(base + "@" + o.kernels[j], o.kernels[j]);
+        v.raw_input = results[i].raw_input;
+        v.build_wall_s = results[i].build_wall_s;
+        v.build_cpu_s = results[i].build_cpu_s;
+        v.heap_bytes = results[i].heap_bytes;
+        results.insert(results.begin() + i + j, std::move(v));
+      }
+      rc->rename(base + "@" + o.kernels[0], o.kernels[0]);
+      i += o.kernels.size() - 1;
     }
   }
 #endif

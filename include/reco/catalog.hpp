@@ -108,19 +108,28 @@ class Catalog {
   // Sorted dense ids of the items carrying at least one of `terms` (HASTERM).
   std::vector<std::uint32_t> items_with_any_term(std::span<const std::string> terms) const;
   // Live ids by popularity desc, then time desc, then id: the default order for cold
-  // users and for filling. Built on first use; after that, a write that moves one item
-  // moves it in place (cost: the positions it shifts), until the moves since the last
-  // sort reach a budget (see kReorderBudgetPerItem) or a load: then the next query sorts.
+  // users and for filling. Derived from the items and kept by the writer, never by a
+  // query (queries may run on several threads): a write that moves one item moves it in
+  // place (cost: the positions it shifts) until the moves since the last sort reach a
+  // budget (see kReorderBudgetPerItem); past that, or after a load, the order is stale
+  // until refresh_derived() sorts it. With refresh_on_write (the default) every write
+  // ends with that refresh; the server turns it off and refreshes before it hands a
+  // catalog to queries, so that a bulk load sorts once, not once per budget.
+  // Reading a stale order throws reco::Error.
   std::span<const std::uint32_t> popular_order() const;
   // Inverse of popular_order(): position of each dense id (unspecified for dead ids).
   std::span<const std::uint32_t> popular_rank() const;
-  // The items carrying `term`, most popular first (rebuilt with popular_order()): lets term
+  // The items carrying `term`, most popular first (kept with popular_order()): lets term
   // recall read only the head of a broad term's list.
   std::span<const std::uint32_t> popular_postings(std::string_view term) const;
-  // For tests: whether the order (and, second, its per-term lists) are built and follow
-  // every write so far, i.e. the next query will not rebuild them.
+  // Whether the order and its per-term lists follow every write so far.
+  bool derived_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
   bool popular_order_current() const noexcept { return !order_dirty_; }
-  bool popular_postings_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
+  bool popular_postings_current() const noexcept { return derived_current(); }
+  // Sorts the order and rebuilds its term lists if a write left them stale (the writer's
+  // job: not thread-safe against readers, see reco/serving/shared_catalog.hpp).
+  void refresh_derived();
+  void set_refresh_on_write(bool on) noexcept { refresh_on_write_ = on; }
 
   std::size_t memory_bytes() const noexcept;
 
@@ -133,7 +142,7 @@ class Catalog {
   // Keeps a built popular order (and its term lists) in step with one item's write:
   // `was` is the item before (nullptr if created), `now` after (nullptr if erased); terms
   // are the same in both unless `terms_changed`.
-  void reorder(std::uint32_t dense, const Item* was, const Item* now, bool terms_changed) const;
+  void reorder(std::uint32_t dense, const Item* was, const Item* now, bool terms_changed);
 
   String name_;
   std::size_t dim_;
@@ -153,18 +162,22 @@ class Catalog {
   std::unique_ptr<ModelSet> models_;
 
   // In-place moves may shift, in total, this many list positions per live item after a
-  // sort (with kMinReorderBudget as a floor); past that the lists go back to a full sort
-  // on the next query. A sort costs about log2(n) comparisons per item, so the moves never
-  // cost more than a few sorts, and a bulk load after the first query (each insert shifting
+  // sort (with kMinReorderBudget as a floor); past that the lists go stale until the next
+  // refresh_derived(). A sort costs about log2(n) comparisons per item, so the moves never
+  // cost more than a few sorts, and a bulk load into a live catalog (each insert shifting
   // a long tail) soon stops paying for moves.
   static constexpr std::size_t kReorderBudgetPerItem = 4;
   static constexpr std::size_t kMinReorderBudget = std::size_t(1) << 16;
-  mutable std::size_t reorder_budget_ = 0;
-  mutable bool order_dirty_ = true;
-  mutable Vec<std::uint32_t> popular_;
-  mutable Vec<std::uint32_t> popular_rank_;
-  mutable TermIndex popular_terms_;  // postings in popular order, not sorted by id
-  mutable bool popular_terms_dirty_ = true;
+  // Ends a write: refreshes the derived structures now if refresh_on_write_.
+  void after_write();
+
+  bool refresh_on_write_ = true;
+  std::size_t reorder_budget_ = 0;
+  bool order_dirty_ = true;
+  Vec<std::uint32_t> popular_;
+  Vec<std::uint32_t> popular_rank_;
+  TermIndex popular_terms_;  // postings in popular order, not sorted by id
+  bool popular_terms_dirty_ = true;
 };
 
 }  // namespace reco

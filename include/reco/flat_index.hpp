@@ -1,7 +1,8 @@
 // Exact k-nearest search by scanning every vector.
 //
 // Vectors sit in one row-major block indexed by dense id, so a query streams through
-// memory once: vectorised dot products (Eigen) over chunks, then a top-k selection. Exact recall and no build cost: right for catalogs up to ~10^5 items, and the
+// memory once: vectorised dot products (the run-time kernels, reco/kernels.hpp) over
+// chunks, then a top-k selection. Exact recall and no build cost: right for catalogs up to ~10^5 items, and the
 // reference an approximate index is measured against.
 #pragma once
 

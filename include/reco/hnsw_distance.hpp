@@ -1,14 +1,17 @@
 // Distance kernels of the graph index: float dot product and squared L2.
 //
 // A graph walk spends most of its time here, so the loops are written with GCC/Clang
-// vector types at the target's native width (4 floats on the default x86-64 target, 8
-// when the operator builds with AVX, e.g. -march=native) and four independent
-// accumulators, so additions overlap instead of waiting on one another. The width must be
-// native: a 32-byte type on an SSE-only target is split by the compiler and its
-// accumulators spill to the stack on every step (seen in the walk's profile: each step
-// stored and reloaded its sums). No intrinsics, no per-target code path. Plain loops
-// would not vectorise: a float reduction may not be reordered without -ffast-math, and the
-// project builds at -O2.
+// vector types, 4 floats wide, and four independent accumulators, so additions overlap
+// instead of waiting on one another. No intrinsics: these are the kernels of every build
+// (SSE on baseline x86-64, NEON on AArch64), and the ones a walk inlines when they are the
+// active kernels (reco/kernels.hpp); on a CPU with AVX2 or AVX-512 the tables of
+// module/engine/kernels/ run instead, in the same summation order (kernel_table.hpp), so
+// every kernel returns the same bits. The width is fixed, not the target's native one: it
+// defines that order (a 32-byte type on an SSE-only target would also be split by the
+// compiler, its accumulators spilled to the stack on every step, as seen in the walk's
+// profile). Plain loops would not vectorise: a float reduction may not be reordered
+// without -ffast-math, and the project builds at -O2 (and with -ffp-contract=off, so that
+// no build fuses a multiply into an add and rounds differently).
 #pragma once
 
 #include <cstddef>
@@ -21,11 +24,7 @@
 
 namespace reco::hnsw {
 
-#if defined(__AVX__)
-constexpr std::size_t kLanes = 8;
-#else
 constexpr std::size_t kLanes = 4;
-#endif
 typedef float FV __attribute__((vector_size(kLanes * sizeof(float))));
 
 inline FV loadv(const float* p) noexcept {

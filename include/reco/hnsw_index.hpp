@@ -24,8 +24,9 @@
 //   filter leaves few items (see kExactScan*), an exact scan of the allowed ids is cheaper
 //   than a walk that must skip almost everything; a walk that still comes back short falls
 //   back to the scan too.
-// - Search is const but reuses index-owned scratch (visited tags, heaps): Redis runs
-//   commands on one thread, so one walk at a time (see hnsw_visited.hpp).
+// - Search is const and writes nothing in the index: its scratch (visited tags, heaps) is
+//   per thread (see hnsw_visited.hpp), so any number of threads may search at once while
+//   no thread writes (see reco/serving/shared_catalog.hpp).
 #pragma once
 
 #include <cstdint>
@@ -135,10 +136,7 @@ class HnswIndex final : public VectorIndex {
   Vec<float> floats_;          // int8 with keep_float: slot_count_ * dim_
   // Upper levels of nodes with level >= 1: per level [count, m links].
   HashMap<std::uint32_t, Vec<std::uint32_t>> upper_;
-
-  mutable hnsw::VisitedSet visited_;
-  mutable Vec<float> query_buf_;
-  mutable Vec<std::uint64_t> cand_buf_, result_buf_;  // packed (distance, slot) heaps
+  // Walks keep no state here: their scratch is per thread (hnsw::WalkScratch).
 };
 
 }  // namespace reco

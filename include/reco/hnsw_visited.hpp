@@ -1,18 +1,20 @@
-// The "already visited" set of a graph walk, reused from query to query.
+// Per-thread scratch of graph walks: the "already visited" set and the walk's heaps.
 //
-// One 8-bit tag per graph slot and a current epoch: a node is visited when its tag equals
-// the epoch, so starting a new walk is one increment instead of clearing n entries, and
-// the tags are cleared once every 255 walks (n bytes / 255 a walk, far below what a walk
-// reads). One byte, not two: these tags count in every vector's memory. The index owns one of these and
-// lends it to each walk; that is safe because Redis runs every command on its main
-// thread, so at most one walk of an index runs at a time (an index searched from several
-// threads would need one set per thread).
+// Visited set: one 8-bit tag per graph slot and a current epoch: a node is visited when
+// its tag equals the epoch, so starting a new walk is one increment instead of clearing n
+// entries, and the tags are cleared once every 255 walks (n bytes / 255 a walk, far below
+// what a walk reads). One byte, not two: these tags cost n bytes per thread.
+//
+// Ownership: per thread (WalkScratch::local()). Queries run on several worker threads at
+// once over one index, so nothing a walk writes may live in the index; each thread's
+// scratch is sized to the largest index it walked and reused for every index. The buffers
+// use the global allocator, not the module's: they belong to threads, which outlive any
+// one catalog and may be torn down after the module allocator is gone.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-
-#include "reco/memory.hpp"
+#include <vector>
 
 namespace reco::hnsw {
 
@@ -21,7 +23,7 @@ class VisitedSet {
   // Starts a walk over slots [0, n).
   void begin(std::size_t n) {
     if (tags_.size() < n) {
-      // Grow by an eighth, not by doubling: these tags are part of each vector's cost.
+      // Grow by an eighth, not by doubling: these tags are per thread and per slot.
       if (tags_.capacity() < n) tags_.reserve(n + n / 8);
       tags_.resize(n, 0);
     }
@@ -33,15 +35,22 @@ class VisitedSet {
   bool seen(std::uint32_t slot) const noexcept { return tags_[slot] == epoch_; }
   void mark(std::uint32_t slot) noexcept { tags_[slot] = epoch_; }
   const void* address(std::uint32_t slot) const noexcept { return tags_.data() + slot; }
-  void release() {
-    Vec<std::uint8_t>().swap(tags_);
-    epoch_ = 0;
-  }
-  std::size_t memory_bytes() const noexcept { return heap_bytes(tags_); }
+  std::size_t memory_bytes() const noexcept { return tags_.capacity(); }
 
  private:
-  Vec<std::uint8_t> tags_;
+  std::vector<std::uint8_t> tags_;
   std::uint8_t epoch_ = 0;
+};
+
+struct WalkScratch {
+  VisitedSet visited;
+  std::vector<float> query;
+  std::vector<std::uint64_t> cand, result;  // packed (distance, slot) heaps
+
+  static WalkScratch& local() {
+    thread_local WalkScratch s;
+    return s;
+  }
 };
 
 }  // namespace reco::hnsw

@@ -19,6 +19,7 @@
 // - per-version counters (requests, candidates) are runtime statistics, not persisted.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -57,13 +58,14 @@ class ModelVersion {
   void score(std::string_view user_key, const UserProfile* user, ContextPairs context,
              std::span<const std::uint32_t> dense_ids, std::span<float> out) const;
 
-  // Counts one ranked request; the engine runs on one thread, hence no atomics.
+  // Counts one ranked request. Queries on several threads count at once: relaxed atomics,
+  // the one thing a query writes in shared state (statistics, read only by INFO).
   void record(std::size_t candidates) const noexcept {
-    ++requests_;
-    candidates_ += candidates;
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    candidates_.fetch_add(candidates, std::memory_order_relaxed);
   }
-  std::uint64_t requests() const noexcept { return requests_; }
-  std::uint64_t candidates() const noexcept { return candidates_; }
+  std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
+  std::uint64_t candidates() const noexcept { return candidates_.load(std::memory_order_relaxed); }
   std::size_t memory_bytes() const noexcept;
 
  private:
@@ -71,8 +73,8 @@ class ModelVersion {
   ItemTable table_;
   std::uint64_t digest_;
   std::uint64_t file_bytes_;
-  mutable std::uint64_t requests_ = 0;
-  mutable std::uint64_t candidates_ = 0;
+  mutable std::atomic<std::uint64_t> requests_{0};
+  mutable std::atomic<std::uint64_t> candidates_{0};
 };
 
 struct ModelSplit {

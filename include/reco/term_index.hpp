@@ -25,6 +25,10 @@ class TermIndex {
   Vec<std::uint32_t>* list(std::string_view term) noexcept;
   // Drops the list of `term` (an index built with append(), whose list became empty).
   void drop(std::string_view term);
+  // Empties every list but keeps its memory, for an index rebuilt with append(); then
+  // drop_empty() removes the lists that stayed empty.
+  void clear_lists() noexcept;
+  void drop_empty();
   // Empty span if nobody carries the term.
   std::span<const std::uint32_t> postings(std::string_view term) const noexcept;
   std::size_t term_count() const noexcept { return postings_.size(); }

@@ -72,6 +72,10 @@ std::optional<std::pair<std::size_t, std::size_t>> move_in(Vec<std::uint32_t>& l
 
 Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index)
     : name_(to_string(name)), dim_(dim), metric_(metric), index_config_(index) {
+  // An empty catalog's order is current; its first items are moved into it.
+  order_dirty_ = false;
+  popular_terms_dirty_ = false;
+  reorder_budget_ = kMinReorderBudget;
   if (dim < 1 || dim > kMaxDim)
     throw Error("DIM must be between 1 and " + std::to_string(kMaxDim));
   index_config_.validate();
@@ -201,6 +205,7 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
   if (u.vector) vectors_->set(dense, *u.vector);
   if (!models_->empty()) models_->on_item(dense, id, items_[dense]);
   ++version_;
+  after_write();
   return created;
 }
 
@@ -234,19 +239,24 @@ bool Catalog::erase(std::string_view id) {
   free_ids_.push_back(d);
   --live_count_;
   ++version_;
+  after_write();
   return true;
 }
 
-void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool terms_changed) const {
+void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool terms_changed) {
   const bool key_changed =
       !was || !now || was->popularity != now->popularity || was->time != now->time;
   if (order_dirty_ || (!key_changed && !terms_changed)) return;
+  // Each new item earns its share of moves, so the budget keeps up with a catalog that grew
+  // in place since its last sort.
+  if (!was) reorder_budget_ += kReorderBudgetPerItem;
   std::optional<OrderKey> from, to;
   if (was) from = key_of(*was, d);
   if (now) to = key_of(*now, d);
   // Keys as the lists stand: d still where its old key put it.
   auto key = [&](std::uint32_t x) { return x == d && from ? *from : key_of(items_[x], x); };
-  // Any failure (an allocation, a list out of step) leaves the rebuild to the next query.
+  // Any failure (an allocation, a list out of step) leaves the lists stale until the next
+  // refresh_derived().
   try {
     if (key_changed) {
       const auto moved = move_in(popular_, d, from, to, key, reorder_budget_);
@@ -260,32 +270,48 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
         popular_rank_[popular_[r]] = static_cast<std::uint32_t>(r);
     }
     if (popular_terms_dirty_) return;
-    if (was && now && terms_changed) {
-      popular_terms_dirty_ = true;
-      return;
-    }
-    for (const String& t : (now ? now->terms : was->terms)) {
+    // Moves d within (or into, or out of) the list of term t.
+    auto move_term = [&](const String& t, const std::optional<OrderKey>& a,
+                         const std::optional<OrderKey>& b) {
       Vec<std::uint32_t>* list = popular_terms_.list(view(t));
       if (!list) {
-        if (was) throw Error("popular order out of step");
+        if (a) throw Error("popular order out of step");
         popular_terms_.append(d, {&t, 1});
-        continue;
+        return true;
       }
-      const auto moved = move_in(*list, d, from, to, key, reorder_budget_);
-      if (!moved) {
-        popular_terms_dirty_ = true;
-        return;
-      }
+      const auto moved = move_in(*list, d, a, b, key, reorder_budget_);
+      if (!moved) return false;
       reorder_budget_ -= moved->second - moved->first;
       if (list->empty()) popular_terms_.drop(view(t));
+      return true;
+    };
+    auto has = [](const Vec<String>& terms, const String& t) {
+      return std::find(terms.begin(), terms.end(), t) != terms.end();
+    };
+    bool ok = true;
+    if (was && now && terms_changed) {
+      for (const String& t : was->terms)
+        if (ok && !has(now->terms, t)) ok = move_term(t, from, std::nullopt);
+      for (const String& t : now->terms) {
+        if (!ok) break;
+        if (!has(was->terms, t)) {
+          ok = move_term(t, std::nullopt, to);
+        } else if (key_changed) {
+          ok = move_term(t, from, to);
+        }
+      }
+    } else {
+      for (const String& t : (now ? now->terms : was->terms))
+        if (ok) ok = move_term(t, from, to);
     }
+    if (!ok) popular_terms_dirty_ = true;
   } catch (...) {
     order_dirty_ = true;
     popular_terms_dirty_ = true;
   }
 }
 
-std::span<const std::uint32_t> Catalog::popular_order() const {
+void Catalog::refresh_derived() {
   if (order_dirty_) {
     popular_.clear();
     popular_.reserve(live_count_);
@@ -297,20 +323,37 @@ std::span<const std::uint32_t> Catalog::popular_order() const {
     popular_rank_.assign(items_.size(), UINT32_MAX);
     for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
     reorder_budget_ = std::max(kMinReorderBudget, kReorderBudgetPerItem * popular_.size());
-    // Built on first use: only bounded term recall on a large catalog reads them.
     popular_terms_dirty_ = true;
     order_dirty_ = false;
   }
+  if (popular_terms_dirty_) {
+    // Rebuilt in place: lists keep their memory, so a refresh after every few writes (a
+    // mass delete with refresh_on_write) allocates nothing new. A failure part-way leaves
+    // the lists marked stale.
+    popular_terms_.clear_lists();
+    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
+    popular_terms_.drop_empty();
+    popular_terms_dirty_ = false;
+  }
+}
+
+void Catalog::after_write() {
+  if (!refresh_on_write_) return;
+  // The write itself is done; a failed refresh leaves the structures stale, which queries
+  // report, until a later write or refresh_derived() succeeds.
+  try {
+    refresh_derived();
+  } catch (...) {
+  }
+}
+
+std::span<const std::uint32_t> Catalog::popular_order() const {
+  if (order_dirty_) throw Error("catalog " + std::string(name()) + ": popular order is stale");
   return popular_;
 }
 
 std::span<const std::uint32_t> Catalog::popular_postings(std::string_view term) const {
-  popular_order();
-  if (popular_terms_dirty_) {
-    popular_terms_ = TermIndex();
-    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
-    popular_terms_dirty_ = false;
-  }
+  if (!derived_current()) throw Error("catalog " + std::string(name()) + ": popular order is stale");
   return popular_terms_.postings(term);
 }
 

@@ -171,7 +171,10 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   c->free_ids_.assign(free_ids.begin(), free_ids.end());
   for (Loaded& l : loaded) c->place(l.dense, std::move(l.item), l.vector);
   c->version_ = version;
-  if (encoding < 2) return c;
+  if (encoding < 2) {
+    c->refresh_derived();
+    return c;
+  }
 
   IndexConfig ix;
   const std::uint64_t kind = in.get_u64();
@@ -207,6 +210,8 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   if (model_encoding < 1 || model_encoding > kModelSetEncoding)
     throw Error("unsupported model set encoding " + std::to_string(model_encoding));
   c->models_ = ModelSet::load(in, static_cast<std::uint32_t>(model_encoding), CatalogItems(*c));
+  // Sorted here, while the server answers LOADING, rather than before the first query.
+  c->refresh_derived();
   return c;
 }
 

@@ -15,6 +15,7 @@
 
 #include "reco/codec.hpp"
 #include "reco/error.hpp"
+#include "reco/kernels.hpp"
 
 namespace reco {
 namespace {
@@ -82,12 +83,13 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
   if (metric_ == Metric::Cosine) normalise({q.data(), dim_});
   const float q2 = q.squaredNorm();
 
+  const kernels::Table& kern = kernels::active();
   TopK top(std::min(k, count_));
   // A short allow-list (a term constraint) is cheaper to visit id by id than the whole block.
   if (const auto* allow = filter.allowlist(); allow && allow->size() * 4 < live_.size()) {
     for (std::uint32_t id : *allow) {
       if (!contains(id)) continue;
-      float s = Eigen::Map<const Eigen::VectorXf>(rows_.data() + std::size_t(id) * dim_, dim_).dot(q);
+      float s = kern.dot(rows_.data() + std::size_t(id) * dim_, q.data(), dim_);
       if (metric_ == Metric::L2) s = -(norms2_[id] - 2.0f * s + q2);
       if (!top.admits(s, id) || !filter.allows(id)) continue;
       top.push(s, id);
@@ -98,11 +100,10 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
   const std::size_t n = live_.size();
   for (std::size_t start = 0; start < n; start += kChunkRows) {
     const std::size_t rows = std::min(kChunkRows, n - start);
-    // One vectorised dot product a row: measured (bench/flat_index_bench) ~2x faster than
-    // Eigen's row-major matrix-vector kernel once the vectors no longer fit in cache.
-    const float* base = rows_.data() + start * dim_;
-    for (std::size_t r = 0; r < rows; ++r)
-      scores[r] = Eigen::Map<const Eigen::VectorXf>(base + r * dim_, dim_).dot(q);
+    // One vectorised dot product a row (Eigen's row-major matrix-vector kernel was measured
+    // ~2x slower once the vectors no longer fit in cache, bench/flat_index_bench), by the
+    // active kernels (reco/kernels.hpp), the chunk in one call.
+    kern.dot_rows(q.data(), rows_.data() + start * dim_, dim_, rows, scores.data());
     for (std::size_t r = 0; r < rows; ++r) {
       const std::uint32_t id = static_cast<std::uint32_t>(start + r);
       float s = scores[r];

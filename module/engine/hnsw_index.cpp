@@ -29,6 +29,7 @@
 #include "reco/error.hpp"
 #include "reco/hnsw_distance.hpp"
 #include "reco/hnsw_quantizer.hpp"
+#include "reco/kernels.hpp"
 
 // The kernels' 32-byte vector helpers are inlined; GCC's AVX argument-passing note is moot.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -200,31 +201,52 @@ struct HnswIndex::Impl {
   }
 
   // ---- distances ----
+  // Every distance goes through the active kernels (reco/kernels.hpp), which all return the
+  // same bits. When those are the header's own (SSE, the baseline), the walk's distance
+  // types call them inline, as they always did; otherwise each type carries the one table
+  // pointer it needs, read once per search, and a distance is one indirect call (measured
+  // in bench/RESULTS.md, "Run-time distance kernels").
+  //
   // Distance (lower is better) between two stored nodes.
   static float node_dist(const HnswIndex& x, std::uint32_t a, std::uint32_t b) {
     const std::size_t n = x.dim_;
     const bool l2 = x.metric_ == Metric::L2;
+    const kernels::Table& k = kernels::active();
     if (x.params_.quant == HnswQuant::None) {
-      return l2 ? hnsw::l2sq(fvec(x, a), fvec(x, b), n) : -hnsw::dot(fvec(x, a), fvec(x, b), n);
+      if (k.header_inline)
+        return l2 ? hnsw::l2sq(fvec(x, a), fvec(x, b), n) : -hnsw::dot(fvec(x, a), fvec(x, b), n);
+      return l2 ? k.l2sq(fvec(x, a), fvec(x, b), n) : -k.dot(fvec(x, a), fvec(x, b), n);
     }
     const float sa = scale(x, a), sb = scale(x, b);
-    return l2 ? hnsw::l2sq_qq(codes(x, a), sa, codes(x, b), sb, n)
-              : -(sa * sb) * hnsw::dot_qq(codes(x, a), codes(x, b), n);
+    if (k.header_inline)
+      return l2 ? hnsw::l2sq_qq(codes(x, a), sa, codes(x, b), sb, n)
+                : -(sa * sb) * hnsw::dot_qq(codes(x, a), codes(x, b), n);
+    return l2 ? k.l2sq_qq(codes(x, a), sa, codes(x, b), sb, n)
+              : -(sa * sb) * k.dot_qq(codes(x, a), codes(x, b), n);
   }
 
   // Query-to-node distances, one type per storage/metric pair so the walk loop inlines them.
+  // kInline: call the header kernels (then `fn` is unused), else `fn`.
+  template <bool kInline>
   struct FloatIP {
     View v;
     const float* q;
+    decltype(kernels::Table::dot) fn;
     float operator()(std::uint32_t s) const {
-      return -hnsw::dot(q, reinterpret_cast<const float*>(v.block(s) + v.off), v.dim);
+      const float* p = reinterpret_cast<const float*>(v.block(s) + v.off);
+      if constexpr (kInline) return -hnsw::dot(q, p, v.dim);
+      return -fn(q, p, v.dim);
     }
   };
+  template <bool kInline>
   struct FloatL2 {
     View v;
     const float* q;
+    decltype(kernels::Table::l2sq) fn;
     float operator()(std::uint32_t s) const {
-      return hnsw::l2sq(q, reinterpret_cast<const float*>(v.block(s) + v.off), v.dim);
+      const float* p = reinterpret_cast<const float*>(v.block(s) + v.off);
+      if constexpr (kInline) return hnsw::l2sq(q, p, v.dim);
+      return fn(q, p, v.dim);
     }
   };
   static float scale_of(const View& v, const std::uint32_t* b) {
@@ -232,40 +254,62 @@ struct HnswIndex::Impl {
     std::memcpy(&f, b + v.bw - 1, 4);
     return f;
   }
+  template <bool kInline>
   struct Int8IP {
     View v;
     const float* q;
+    decltype(kernels::Table::dot_q) fn;
     float operator()(std::uint32_t s) const {
       const std::uint32_t* b = v.block(s);
-      return -scale_of(v, b) * hnsw::dot_q(q, reinterpret_cast<const std::int8_t*>(b + v.off), v.dim);
+      const auto* c = reinterpret_cast<const std::int8_t*>(b + v.off);
+      if constexpr (kInline) return -scale_of(v, b) * hnsw::dot_q(q, c, v.dim);
+      return -scale_of(v, b) * fn(q, c, v.dim);
     }
   };
+  template <bool kInline>
   struct Int8L2 {
     View v;
     const float* q;
+    decltype(kernels::Table::l2sq_q) fn;
     float operator()(std::uint32_t s) const {
       const std::uint32_t* b = v.block(s);
-      return hnsw::l2sq_q(q, reinterpret_cast<const std::int8_t*>(b + v.off), scale_of(v, b), v.dim);
+      const auto* c = reinterpret_cast<const std::int8_t*>(b + v.off);
+      if constexpr (kInline) return hnsw::l2sq_q(q, c, scale_of(v, b), v.dim);
+      return fn(q, c, scale_of(v, b), v.dim);
     }
   };
-  template <class F>
-  static decltype(auto) with_dist(const HnswIndex& x, const float* q, F&& f) {
+  template <bool kInline, class F>
+  static decltype(auto) with_dist_as(const HnswIndex& x, const float* q, const kernels::Table& k,
+                                     F&& f) {
     const bool l2 = x.metric_ == Metric::L2;
     const View v = view(x);
     if (x.params_.quant == HnswQuant::None) {
-      if (l2) return f(FloatL2{v, q});
-      return f(FloatIP{v, q});
+      if (l2) return f(FloatL2<kInline>{v, q, k.l2sq});
+      return f(FloatIP<kInline>{v, q, k.dot});
     }
-    if (l2) return f(Int8L2{v, q});
-    return f(Int8IP{v, q});
+    if (l2) return f(Int8L2<kInline>{v, q, k.l2sq_q});
+    return f(Int8IP<kInline>{v, q, k.dot_q});
+  }
+  template <class F>
+  static decltype(auto) with_dist(const HnswIndex& x, const float* q, F&& f) {
+    const kernels::Table& k = kernels::active();
+    if (k.header_inline) return with_dist_as<true>(x, q, k, f);
+    return with_dist_as<false>(x, q, k, f);
   }
   // Exact (float) distance of a stored node, for the scan and for re-scoring.
   static float exact_dist(const HnswIndex& x, const float* q, std::uint32_t s) {
+    const kernels::Table& k = kernels::active();
     if (x.params_.quant == HnswQuant::Int8 && !x.params_.keep_float) {
-      return x.metric_ == Metric::L2 ? Int8L2{view(x), q}(s) : Int8IP{view(x), q}(s);
+      if (k.header_inline)
+        return x.metric_ == Metric::L2 ? Int8L2<true>{view(x), q, k.l2sq_q}(s)
+                                       : Int8IP<true>{view(x), q, k.dot_q}(s);
+      return x.metric_ == Metric::L2 ? Int8L2<false>{view(x), q, k.l2sq_q}(s)
+                                     : Int8IP<false>{view(x), q, k.dot_q}(s);
     }
     const float* v = exact_vec(x, s);
-    return x.metric_ == Metric::L2 ? hnsw::l2sq(q, v, x.dim_) : -hnsw::dot(q, v, x.dim_);
+    if (k.header_inline)
+      return x.metric_ == Metric::L2 ? hnsw::l2sq(q, v, x.dim_) : -hnsw::dot(q, v, x.dim_);
+    return x.metric_ == Metric::L2 ? k.l2sq(q, v, x.dim_) : -k.dot(q, v, x.dim_);
   }
 
   // ---- walks ----
@@ -313,7 +357,7 @@ struct HnswIndex::Impl {
 
   // Best-first walk of level `lvl` from ep. Every reachable node is traversed; only those
   // `allow` accepts enter the result heap (max-heap of at most ef). Leaves the result heap
-  // in x.result_buf_. `allow_reads_header`: whether `allow` looks at a node's block header
+  // in the thread's WalkScratch::result. `allow_reads_header`: whether `allow` looks at a node's block header
   // (state), which is then prefetched with the vector.
   //
   // An expanded node's links are taken in two passes: the first keeps those not visited
@@ -323,9 +367,10 @@ struct HnswIndex::Impl {
   template <class D, class Allow>
   static void walk(const HnswIndex& x, const D& dist, std::uint32_t ep, float ep_d, int lvl,
                    std::size_t ef, const Allow& allow, bool allow_reads_header = true) {
-    auto& cand = x.cand_buf_;
-    auto& res = x.result_buf_;
-    auto& vis = x.visited_;
+    hnsw::WalkScratch& scratch = hnsw::WalkScratch::local();
+    auto& cand = scratch.cand;
+    auto& res = scratch.result;
+    auto& vis = scratch.visited;
     cand.clear();
     res.clear();
     vis.begin(x.slot_count_);
@@ -474,7 +519,8 @@ struct HnswIndex::Impl {
       auto allow = [v = view(x), s](std::uint32_t n) { return n != s && v.state(n) == kLive; };
       for (int l = std::min(L, x.max_level_); l >= 0; --l) {
         walk(x, dist, ep, d, l, x.params_.ef_construction, allow);
-        cands.assign(x.result_buf_.begin(), x.result_buf_.end());
+        const auto& found = hnsw::WalkScratch::local().result;
+        cands.assign(found.begin(), found.end());
         if (cands.empty()) continue;
         std::sort(cands.begin(), cands.end());
         ep = slot_of(cands[0]);
@@ -663,9 +709,10 @@ std::vector<Hit> HnswIndex::search(std::span<const float> query, std::size_t k,
                                    const ItemFilter& filter, const SearchParams& sp) const {
   if (k == 0 || live_count_ == 0) return {};
   if (query.size() != dim_) throw Error("query vector size does not match the index dimension");
-  query_buf_.assign(query.begin(), query.end());
-  if (metric_ == Metric::Cosine) normalise({query_buf_.data(), dim_});
-  const float* q = query_buf_.data();
+  hnsw::WalkScratch& scratch = hnsw::WalkScratch::local();
+  scratch.query.assign(query.begin(), query.end());
+  if (metric_ == Metric::Cosine) normalise({scratch.query.data(), dim_});
+  const float* q = scratch.query.data();
   const std::size_t ef = std::max(sp.ef ? sp.ef : params_.ef_search, k);
 
   auto exact = [&]() {
@@ -709,7 +756,7 @@ std::vector<Hit> HnswIndex::search(std::span<const float> query, std::size_t k,
     }
     return 0;
   });
-  auto& res = result_buf_;
+  auto& res = scratch.result;
   if (params_.keep_float)
     for (auto& p : res) p = pack(Impl::exact_dist(*this, q, slot_of(p)), slot_of(p));
   std::sort(res.begin(), res.end());
@@ -725,8 +772,7 @@ std::size_t HnswIndex::memory_bytes() const noexcept {
   // A hash node holds the next pointer and the (key, list) pair.
   constexpr std::size_t kNode = sizeof(void*) + sizeof(std::pair<const std::uint32_t, Vec<std::uint32_t>>);
   std::size_t bytes = sizeof(*this) + heap_bytes(pages_) + heap_bytes(page_ptrs_) + heap_bytes(floats_) +
-                      visited_.memory_bytes() + heap_bytes(query_buf_) + heap_bytes(cand_buf_) +
-                      heap_bytes(result_buf_) + upper_.bucket_count() * sizeof(void*);
+                      upper_.bucket_count() * sizeof(void*);
   for (const auto& page : pages_) bytes += heap_bytes(page);
   for (const auto& [s, lists] : upper_) bytes += kNode + heap_bytes(lists);
   return bytes;

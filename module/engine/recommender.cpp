@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
 
 #include "reco/error.hpp"
 
@@ -145,15 +144,33 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   filter.exclude(req.session);
   if (req.only_terms) filter.restrict_to(catalog.items_with_any_term(*req.only_terms));
 
+  // Merge: a dense id -> candidate position table (position + 1; 0 = not a candidate),
+  // per thread and as long as the catalog's id range, so merging allocates nothing per
+  // candidate; the entries this request set are cleared on the way out, also on a throw.
   std::vector<Recommendation> cands;
-  std::unordered_map<std::uint32_t, std::size_t> slot;
+  thread_local std::vector<std::uint32_t> slot;
+  if (slot.size() < catalog.id_bound()) slot.resize(catalog.id_bound(), 0);
+  struct ClearSlots {
+    std::vector<std::uint32_t>& slot;
+    const std::vector<Recommendation>& cands;
+    bool done = false;
+    void run() noexcept {
+      if (done) return;
+      for (const Recommendation& c : cands) slot[c.id] = 0;
+      done = true;
+    }
+    ~ClearSlots() { run(); }
+  } clear_slots{slot, cands};
   auto contribute = [&](Source s, const std::vector<std::uint32_t>& ranked) {
     const SourceConfig& cfg = req.source(s);
     stats.recalled[static_cast<std::size_t>(s)] = ranked.size();
     for (std::size_t r = 0; r < ranked.size(); ++r) {
-      auto [it, fresh] = slot.try_emplace(ranked[r], cands.size());
-      if (fresh) cands.push_back({ranked[r], 0.0, 0});
-      Recommendation& c = cands[it->second];
+      std::uint32_t& pos = slot[ranked[r]];
+      if (pos == 0) {
+        cands.push_back({ranked[r], 0.0, 0});
+        pos = static_cast<std::uint32_t>(cands.size());
+      }
+      Recommendation& c = cands[pos - 1];
       c.score += blend_score(r, cfg.budget, cfg.weight);
       c.sources |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
     }
@@ -183,6 +200,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   }
   const auto& pop_cfg = req.source(Source::Popular);
   if (pop_cfg.budget > 0) contribute(Source::Popular, popular_recall(catalog, pop_cfg.budget, filter));
+  clear_slots.run();
   stats.cold = !signal;
   stats.candidates = cands.size();
   const auto t1 = Clock::now();

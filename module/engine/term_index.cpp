@@ -49,6 +49,20 @@ void TermIndex::drop(std::string_view term) {
   if (it != postings_.end()) postings_.erase(it);
 }
 
+void TermIndex::clear_lists() noexcept {
+  for (auto& [term, list] : postings_) list.clear();
+}
+
+void TermIndex::drop_empty() {
+  for (auto it = postings_.begin(); it != postings_.end();) {
+    if (it->second.empty()) {
+      it = postings_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 std::span<const std::uint32_t> TermIndex::postings(std::string_view term) const noexcept {
   auto it = postings_.find(term);
   if (it == postings_.end()) return {};

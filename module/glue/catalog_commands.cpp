@@ -76,7 +76,7 @@ void catalog_create(const Call& call) {
       (seen.has("M") || seen.has("EF_CONSTRUCTION") || seen.has("EF_RUNTIME")))
     throw Error("M, EF_CONSTRUCTION and EF_RUNTIME need INDEX HNSW or AUTO");
   index.validate();
-  if (registry().find(name)) throw Error("catalog " + quoted(name) + " already exists");
+  if (registry().contains(name)) throw Error("catalog " + quoted(name) + " already exists");
 
   registry().create(name, static_cast<std::size_t>(dim), metric, index);
   warn_if_aof_lacks_preamble(call.ctx);
@@ -137,7 +137,7 @@ bool is_index_setting(std::string_view name) {
 // RECO.CATALOG.CONFIG <catalog> SET <param> <value> [<param> <value> ...]
 // RECO.CATALOG.CONFIG <catalog> GET [<param> ...]
 void catalog_config(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
+  const Catalog& c = registry().get(call.args[1]);
   std::string_view verb = call.args[2];
   std::span<const std::string_view> rest = call.args.subspan(3);
   if (equals_nocase(verb, "GET")) {
@@ -188,8 +188,11 @@ void catalog_config(const Call& call) {
     std::string why;
     if (!set_blend_param(blend, name, v, &why)) throw Error(why);
   }
-  c.set_query_settings(ef, exact_below);
-  c.set_blend(blend);
+  {
+    auto w = registry().write(call.args[1]);
+    w->set_query_settings(ef, exact_below);
+    w->set_blend(blend);
+  }
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }

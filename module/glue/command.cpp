@@ -32,16 +32,28 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
       args.emplace_back(p, len);
     }
     handler(Call{ctx, argv, args});
-  } catch (const ReplyError& e) {
-    reply_error(ctx, e.message);
-  } catch (const Error& e) {
-    reply_error(ctx, std::string("ERR ") + e.what());
-  } catch (const std::bad_alloc&) {
-    reply_error(ctx, "ERR out of memory");
   } catch (...) {
-    reply_error(ctx, "ERR internal error");
+    reply_error(ctx, current_error_reply());
   }
   return REDISMODULE_OK;
+}
+
+std::string current_error_reply() noexcept {
+  try {
+    try {
+      throw;
+    } catch (const ReplyError& e) {
+      return e.message;
+    } catch (const Error& e) {
+      return std::string("ERR ") + e.what();
+    } catch (const std::bad_alloc&) {
+      return "ERR out of memory";
+    } catch (...) {
+      return "ERR internal error";
+    }
+  } catch (...) {
+    return "ERR out of memory";  // building the message itself failed
+  }
 }
 
 int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs) {

@@ -48,6 +48,10 @@ struct CommandSpec {
 // REDISMODULE_ERR if any registration fails (the module then refuses to load).
 int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs);
 
+// The error reply for the exception being handled (call inside a catch block): the same
+// mapping run<>() applies, for code that catches on another thread.
+std::string current_error_reply() noexcept;
+
 // Error replies cannot carry CR, LF or NUL; those become spaces.
 void reply_error(RedisModuleCtx* ctx, std::string_view message);
 void reply_string(RedisModuleCtx* ctx, std::string_view s);

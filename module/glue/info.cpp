@@ -1,11 +1,16 @@
 // INFO section "reco" (see info.hpp). Fields appear prefixed with the module name:
 // reco_catalogs, reco_items, reco_vectors, reco_catalog_memory_bytes, reco_index_memory_bytes,
 // reco_models (versions over all catalogs), reco_model_requests and reco_model_candidates
-// (ranked since start; per version: RECO.MODEL.INFO).
+// (ranked since start; per version: RECO.MODEL.INFO); and the query workers: reco_threads
+// (reco.threads), reco_queue_length (queries waiting for a worker), reco_busy_workers,
+// reco_queries_threaded / reco_queries_inline (since load; inline: reco.threads 0, MULTI,
+// scripts and Functions) and reco_queries_requeued (handed back to the main thread because
+// a write made the catalog's popular order stale after the query was queued).
 #include "info.hpp"
 
 #include "reco/model_set.hpp"
 #include "registry.hpp"
+#include "serving/query_dispatch.hpp"
 
 namespace reco::glue {
 
@@ -15,7 +20,8 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   unsigned long long items = 0, vectors = 0, bytes = 0, index_bytes = 0;
   unsigned long long models = 0, requests = 0, candidates = 0;
   const CatalogMap& all = registry().all();
-  for (const auto& [name, catalog] : all) {
+  for (const auto& [name, shared] : all) {
+    const Catalog* catalog = &shared->unlocked();
     items += catalog->size();
     vectors += catalog->vectors().size();
     bytes += catalog->memory_bytes();
@@ -36,6 +42,14 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "models", models);
   RedisModule_InfoAddFieldULongLong(ctx, "model_requests", requests);
   RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
+  const WorkerPoolStats pool = query_pool().stats();
+  const QueryCounters queries = query_counters();
+  RedisModule_InfoAddFieldULongLong(ctx, "threads", pool.threads);
+  RedisModule_InfoAddFieldULongLong(ctx, "queue_length", pool.queued);
+  RedisModule_InfoAddFieldULongLong(ctx, "busy_workers", pool.busy);
+  RedisModule_InfoAddFieldULongLong(ctx, "queries_threaded", queries.threaded);
+  RedisModule_InfoAddFieldULongLong(ctx, "queries_inline", queries.inline_);
+  RedisModule_InfoAddFieldULongLong(ctx, "queries_requeued", queries.requeued);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace {
 // RECO.ITEM.SET <catalog> <item> [FP32 <blob> | VALUES <n> v...] [TERMS <n> t...]
 //   [POPULARITY <p>] [TIME <unix-seconds>] [FEATURES <n> name value ...]
 void item_set(const Call& call) {
-  Catalog& catalog = registry().get(call.args[1]);
+  const Catalog& catalog = registry().get(call.args[1]);
   std::string_view id = call.args[2];
 
   constexpr std::array<std::string_view, 6> kOptions{"FP32", "VALUES", "TERMS", "POPULARITY",
@@ -60,17 +60,19 @@ void item_set(const Call& call) {
     }
   }
 
-  bool created = catalog.upsert(id, update);
+  bool created = registry().write(call.args[1])->upsert(id, update);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithLongLong(call.ctx, created ? 1 : 0);
 }
 
 // RECO.ITEM.DEL <catalog> <item> [<item> ...]
 void item_del(const Call& call) {
-  Catalog& catalog = registry().get(call.args[1]);
   long long deleted = 0;
-  for (std::size_t i = 2; i < call.args.size(); ++i) {
-    if (catalog.erase(call.args[i])) ++deleted;
+  {
+    auto catalog = registry().write(call.args[1]);
+    for (std::size_t i = 2; i < call.args.size(); ++i) {
+      if (catalog->erase(call.args[i])) ++deleted;
+    }
   }
   // Like DEL: nothing removed, nothing to replicate.
   if (deleted > 0) RedisModule_ReplicateVerbatim(call.ctx);

@@ -7,6 +7,8 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +22,7 @@
 #include "reco/error.hpp"
 #include "reco/model_set.hpp"
 #include "registry.hpp"
+#include "serving/query_dispatch.hpp"
 #include "user_type.hpp"
 
 namespace reco::glue {
@@ -34,7 +37,7 @@ const ModelVersion& version_of(const Catalog& c, std::string_view name) {
 
 // RECO.MODEL.PUT <catalog> <version> <model-file> [ACTIVATE]
 void model_put(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
+  registry().get(call.args[1]);  // the error for an unknown name
   std::string_view name = call.args[2];
   bool activate = false;
   if (call.args.size() == 5) {
@@ -43,36 +46,35 @@ void model_put(const Call& call) {
   } else if (call.args.size() > 5) {
     throw Error("PUT takes at most one option (ACTIVATE)");
   }
+  auto c = registry().write(call.args[1]);
   try {
-    c.models().put(name, call.args[3], CatalogItems(c));
+    c->models().put(name, call.args[3], CatalogItems(*c));
   } catch (const Error& e) {
     throw Error("model version " + quoted(name) + " refused: " + e.what());
   }
-  if (activate) c.models().activate(name);
+  if (activate) c->models().activate(name);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }
 
 // RECO.MODEL.ACTIVATE <catalog> <version>
 void model_activate(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
-  version_of(c, call.args[2]);
-  c.models().activate(call.args[2]);
+  version_of(registry().get(call.args[1]), call.args[2]);
+  registry().write(call.args[1])->models().activate(call.args[2]);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }
 
 // RECO.MODEL.ROLLBACK <catalog>
 void model_rollback(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
-  std::string now = c.models().rollback();
+  std::string now = registry().write(call.args[1])->models().rollback();
   RedisModule_ReplicateVerbatim(call.ctx);
   reply_string(call.ctx, now);
 }
 
 // RECO.MODEL.DEL <catalog> <version> [FORCE]
 void model_del(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
+  const Catalog& c = registry().get(call.args[1]);
   bool force = false;
   if (call.args.size() > 4) throw Error("DEL takes at most one option (FORCE)");
   if (call.args.size() == 4) {
@@ -83,17 +85,17 @@ void model_del(const Call& call) {
     RedisModule_ReplyWithLongLong(call.ctx, 0);
     return;
   }
-  c.models().remove(call.args[2], force);
+  registry().write(call.args[1])->models().remove(call.args[2], force);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithLongLong(call.ctx, 1);
 }
 
 // RECO.MODEL.SPLIT <catalog> <version-a> <version-b> <percent-b> | RECO.MODEL.SPLIT <catalog> OFF
 void model_split(const Call& call) {
-  Catalog& c = registry().get(call.args[1]);
+  const Catalog& c = registry().get(call.args[1]);
   if (call.args.size() == 3) {
     if (!equals_nocase(call.args[2], "OFF")) throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
-    c.models().clear_split();
+    registry().write(call.args[1])->models().clear_split();
   } else if (call.args.size() == 5) {
     version_of(c, call.args[2]);
     version_of(c, call.args[3]);
@@ -101,7 +103,7 @@ void model_split(const Call& call) {
     ArgCursor args(call.args, 4);
     double percent = args.next_double_at_least("percent", 0.0);
     if (percent > 100) throw Error("percent must be between 0 and 100");
-    c.models().split(call.args[2], call.args[3], percent);
+    registry().write(call.args[1])->models().split(call.args[2], call.args[3], percent);
   } else {
     throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
   }
@@ -157,48 +159,68 @@ void model_info(const Call& call) {
 
 // RECO.SCORE <catalog> <user-key> <n> <item>... [MODEL <version>] [CONTEXT <n> <name> <value>...]
 // -> one score per item (nil for an item the catalog does not hold)
+// A query like RECO.RECOMMEND (serving/query_dispatch.hpp): parsed and checked here, the
+// version and the items looked up again where it runs.
 void score_command(const Call& call) {
-  const Catalog& c = registry().get(call.args[1]);
-  ArgCursor args(call.args, 3);
-  std::vector<std::string_view> items = args.next_counted("items", 1);
-  if (items.empty()) throw Error("items count must be at least 1");
-  ModelChoice choice;
+  auto task = std::make_unique<QueryTask>(call);
+  task->catalog = registry().handle(call.args[1]);
+  const Catalog& c = task->catalog->unlocked();
+  ArgCursor args(task->args, 3);
+  auto items = std::make_shared<const std::vector<std::string_view>>(args.next_counted("items", 1));
+  if (items->empty()) throw Error("items count must be at least 1");
+  auto choice = std::make_shared<ModelChoice>();
   constexpr std::array<std::string_view, 2> kOptions{"MODEL", "CONTEXT"};
   OptionsSeen seen;
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
     if (opt == "MODEL") {
-      choice.parse_model(args);
+      choice->parse_model(args);
     } else {
-      choice.parse_context(args);
+      choice->parse_context(args);
     }
   }
-  const ModelVersion* version = choice.resolve(c, call.args[2]);
-  if (!version) throw Error("catalog " + quoted(c.name()) + " has no active model (RECO.MODEL.ACTIVATE)");
+  std::string_view user_key = task->args[2];
+  auto resolve = [choice, user_key](const Catalog& c) {
+    const ModelVersion* version = choice->resolve(c, user_key);
+    if (!version)
+      throw Error("catalog " + quoted(c.name()) + " has no active model (RECO.MODEL.ACTIVATE)");
+    return version;
+  };
+  resolve(c);
 
-  UserKey key(call.ctx, call.argv[2], false);
-  std::vector<std::uint32_t> dense;
-  std::vector<int> slot(items.size(), -1);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (auto d = c.find(items[i])) {
-      slot[i] = static_cast<int>(dense.size());
-      dense.push_back(*d);
-    }
+  std::shared_ptr<const std::optional<UserProfile>> user;
+  {
+    UserKey key(call.ctx, call.argv[2], false);
+    user = std::make_shared<const std::optional<UserProfile>>(
+        key.profile() ? std::optional<UserProfile>(*key.profile()) : std::nullopt);
   }
-  UserSide user = version->model().prepare_user(call.args[2], key.profile(), choice.context());
-  std::vector<float> scores(dense.size());
-  version->items().score(user, dense, scores);
-  version->record(dense.size());
+  task->execute = [items, choice, user_key, user, resolve](const Catalog& c, DeferredReply& out) {
+    const ModelVersion* version = resolve(c);
+    std::vector<std::uint32_t> dense;
+    std::vector<int> slot(items->size(), -1);
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      if (auto d = c.find((*items)[i])) {
+        slot[i] = static_cast<int>(dense.size());
+        dense.push_back(*d);
+      }
+    }
+    UserSide side = version->model().prepare_user(user_key, user->has_value() ? &**user : nullptr,
+                                                  choice->context());
+    std::vector<float> scores(dense.size());
+    version->items().score(side, dense, scores);
+    version->record(dense.size());
 
-  RedisModule_ReplyWithArray(call.ctx, static_cast<long>(items.size()));
-  for (int s : slot) {
-    if (s < 0) {
-      RedisModule_ReplyWithNull(call.ctx);
-    } else {
-      RedisModule_ReplyWithDouble(call.ctx, scores[static_cast<std::size_t>(s)]);
+    out.array(items->size());
+    for (int s : slot) {
+      if (s < 0) {
+        out.null();
+      } else {
+        out.real(scores[static_cast<std::size_t>(s)]);
+      }
     }
-  }
+  };
+  serve(call.ctx, std::move(task));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "info.hpp"
 #include "reco/memory.hpp"
+#include "serving/threads_config.hpp"
 #include "redismodule.h"
 #include "user_type.hpp"
 
@@ -35,6 +36,12 @@ RECO_MODULE_EXPORT int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString
     return REDISMODULE_ERR;
   }
   if (register_info(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
+  if (register_threads_config(ctx) == REDISMODULE_ERR ||
+      RedisModule_LoadConfigs(ctx) == REDISMODULE_ERR) {
+    RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "could not load the reco.* configs");
+    return REDISMODULE_ERR;
+  }
+  start_query_workers();
   warn_if_aof_lacks_preamble(ctx);
   return REDISMODULE_OK;
 }

@@ -95,6 +95,9 @@
 #define REDISMODULE_CTX_FLAGS_ASYNC_LOADING (1 << 23)
 
 // ---- Keyspace notification classes ------------------------------------------------------
+#define REDISMODULE_CONFIG_DEFAULT 0
+#define REDISMODULE_CONFIG_IMMUTABLE (1 << 0)
+
 #define REDISMODULE_NOTIFY_GENERIC (1 << 2)
 #define REDISMODULE_NOTIFY_MODULE (1 << 13)
 
@@ -149,6 +152,11 @@ typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx* ctx, int for_crash_repor
 typedef void (*RedisModuleEventCallback)(RedisModuleCtx* ctx, RedisModuleEvent eid, uint64_t subevent,
                                          void* data);
 typedef void (*RedisModuleBlockedFreeFunc)(RedisModuleCtx* ctx, void* privdata);
+// Module configs (Redis 7.0): CONFIG GET/SET <module>.<name>, redis.conf, MODULE LOADEX.
+typedef long long (*RedisModuleConfigGetNumericFunc)(const char* name, void* privdata);
+typedef int (*RedisModuleConfigSetNumericFunc)(const char* name, long long val, void* privdata,
+                                               RedisModuleString** err);
+typedef int (*RedisModuleConfigApplyFunc)(RedisModuleCtx* ctx, void* privdata, RedisModuleString** err);
 
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
 typedef void (*RedisModuleTypeSaveFunc)(RedisModuleIO* rdb, void* value);
@@ -355,6 +363,13 @@ static_assert(sizeof(RedisModuleEvent) == 16 && sizeof(RedisModuleFlushInfo) == 
      RedisModuleBlockedFreeFunc free_privdata, long long timeout_ms))                              \
   X(int, UnblockClient, (RedisModuleBlockedClient * bc, void* privdata))                           \
   X(int, AbortBlock, (RedisModuleBlockedClient * bc))                                              \
+  X(int, BlockedClientDisconnected, (RedisModuleCtx * ctx))                                        \
+  /* module configs (7.0) */                                                                      \
+  X(int, RegisterNumericConfig,                                                                    \
+    (RedisModuleCtx * ctx, const char* name, long long default_val, unsigned int flags,            \
+     long long min, long long max, RedisModuleConfigGetNumericFunc getfn,                          \
+     RedisModuleConfigSetNumericFunc setfn, RedisModuleConfigApplyFunc applyfn, void* privdata))   \
+  X(int, LoadConfigs, (RedisModuleCtx * ctx))                                                      \
   X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))
 
 #define RECO_DECLARE_REDIS_MODULE_API(ret, name, params) extern ret(*RedisModule_##name) params;

@@ -6,24 +6,26 @@
 
 namespace reco::glue {
 
-Catalog* Registry::find(std::string_view name) const {
+std::shared_ptr<SharedCatalog> Registry::handle(std::string_view name) const {
   auto it = catalogs_.find(name);
-  return it == catalogs_.end() ? nullptr : it->second.get();
+  if (it == catalogs_.end()) throw Error("no such catalog " + quoted(name));
+  return it->second;
 }
 
-Catalog& Registry::get(std::string_view name) const {
-  Catalog* c = find(name);
-  if (!c) throw Error("no such catalog " + quoted(name));
-  return *c;
+const Catalog& Registry::get(std::string_view name) const { return handle(name)->unlocked(); }
+
+SharedCatalog::Write Registry::write(std::string_view name) { return handle(name)->write(); }
+
+std::shared_ptr<SharedCatalog> Registry::share(std::unique_ptr<Catalog> catalog) {
+  catalog->set_refresh_on_write(false);
+  return std::make_shared<SharedCatalog>(std::move(catalog));
 }
 
-Catalog& Registry::create(std::string_view name, std::size_t dim, Metric metric,
-                           const IndexConfig& index) {
-  if (find(name)) throw Error("catalog " + quoted(name) + " already exists");
-  auto catalog = std::make_unique<Catalog>(name, dim, metric, index);
-  Catalog& ref = *catalog;
+void Registry::create(std::string_view name, std::size_t dim, Metric metric,
+                      const IndexConfig& index) {
+  if (contains(name)) throw Error("catalog " + quoted(name) + " already exists");
+  auto catalog = share(std::make_unique<Catalog>(name, dim, metric, index));
   catalogs_.emplace(std::string(name), std::move(catalog));
-  return ref;
 }
 
 bool Registry::drop(std::string_view name) {

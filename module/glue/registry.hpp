@@ -4,6 +4,12 @@
 // holds all of them, so they live in one process-wide map. The map is ordered so that LIST
 // replies and RDB aux payloads come out the same on every node. Replacing the whole set at
 // once is how an RDB load (DEBUG RELOAD, replica full sync) installs the catalogs it read.
+//
+// Ownership: the map belongs to Redis's main thread (only it looks names up, creates, drops
+// and replaces). Each entry is a SharedCatalog (reco/serving/shared_catalog.hpp): writes go
+// through write(), which holds the catalog's exclusive lock; queries on workers hold a
+// shared_ptr and the shared lock, so a catalog dropped or replaced meanwhile lives until
+// its last query is done.
 #pragma once
 
 #include <functional>
@@ -13,23 +19,32 @@
 #include <string_view>
 
 #include "reco/catalog.hpp"
+#include "reco/serving/shared_catalog.hpp"
 
 namespace reco::glue {
 
-using CatalogMap = std::map<std::string, std::unique_ptr<Catalog>, std::less<>>;
+using CatalogMap = std::map<std::string, std::shared_ptr<SharedCatalog>, std::less<>>;
 
 class Registry {
  public:
-  Catalog* find(std::string_view name) const;
-  // Throws reco::Error "no such catalog 'x'".
-  Catalog& get(std::string_view name) const;
+  // Throws reco::Error "no such catalog 'x'" (every accessor taking a name).
+  std::shared_ptr<SharedCatalog> handle(std::string_view name) const;
+  // The main thread's unlocked view, for reads.
+  const Catalog& get(std::string_view name) const;
+  // An exclusive hold on the catalog for one write.
+  SharedCatalog::Write write(std::string_view name);
+  bool contains(std::string_view name) const { return catalogs_.count(name) > 0; }
   // Throws reco::Error if the name is taken (or the catalog parameters are invalid).
-  Catalog& create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index);
+  void create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index);
   bool drop(std::string_view name);
 
   const CatalogMap& all() const noexcept { return catalogs_; }
-  // Installs a complete new set; the old catalogs are freed.
+  // Installs a complete new set; the old catalogs are released (freed once no query holds
+  // them).
   void replace(CatalogMap&& next) noexcept;
+  // Wraps a catalog for serving: derived structures are refreshed before queries, not by
+  // each write (see Catalog::set_refresh_on_write).
+  static std::shared_ptr<SharedCatalog> share(std::unique_ptr<Catalog> catalog);
 
  private:
   CatalogMap catalogs_;

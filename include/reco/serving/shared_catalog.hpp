@@ -1,0 +1,74 @@
+// A catalog as the server shares it between its one writer and its query workers.
+//
+// Ownership and the rules that make it safe:
+// - One writer: Redis's main thread. Every change to the catalog (items, blend, index
+//   settings, models) and to its derived structures (popular order, popular term lists) is
+//   made under the exclusive lock, by the main thread only.
+// - Readers: query workers, under the shared lock, for the whole of one query. They read
+//   only: every structure a query needs is built by the writer (see
+//   Catalog::refresh_derived); per-query scratch (visited tags, heaps, accumulators) is per
+//   thread; the only counters a query bumps are atomics.
+// - The main thread's own reads (parsing, INFO, RDB save, inline queries) take no lock: the
+//   writer cannot race itself, and concurrent readers only read.
+// - A forked child (BGSAVE, AOF rewrite) inherits only the main thread and takes no lock,
+//   so a read lock held by a worker at fork time is never waited on. Its copy is consistent
+//   because no write is in progress while the main thread forks.
+// - Lifetime: the registry and each running query hold a shared_ptr, so a dropped or
+//   replaced catalog (CATALOG.DROP, a full sync) lives until its last query ends.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+
+#include "reco/catalog.hpp"
+#include "reco/serving/rw_lock.hpp"
+
+namespace reco {
+
+class SharedCatalog {
+ public:
+  explicit SharedCatalog(std::unique_ptr<Catalog> catalog) : catalog_(std::move(catalog)) {}
+
+  // Main thread only: reads without a lock (see above).
+  const Catalog& unlocked() const noexcept { return *catalog_; }
+
+  // A query's view: any thread, shared lock held while it lives.
+  class Read {
+   public:
+    explicit Read(const SharedCatalog& s) : lock_(s.lock_), catalog_(*s.catalog_) {}
+    const Catalog& operator*() const noexcept { return catalog_; }
+    const Catalog* operator->() const noexcept { return &catalog_; }
+
+   private:
+    std::shared_lock<RwLock> lock_;
+    const Catalog& catalog_;
+  };
+  // A write: main thread only, exclusive lock held while it lives.
+  class Write {
+   public:
+    explicit Write(SharedCatalog& s) : lock_(s.lock_), catalog_(*s.catalog_) {}
+    Catalog& operator*() const noexcept { return catalog_; }
+    Catalog* operator->() const noexcept { return &catalog_; }
+
+   private:
+    std::unique_lock<RwLock> lock_;
+    Catalog& catalog_;
+  };
+  Read read() const { return Read(*this); }
+  Write write() { return Write(*this); }
+
+  // Main thread: builds the derived structures queries read, if a write left them stale
+  // (under the exclusive lock only when there is something to build).
+  void refresh_for_queries() {
+    if (catalog_->derived_current()) return;
+    Write w(*this);
+    w->refresh_derived();
+  }
+
+ private:
+  mutable RwLock lock_;
+  std::unique_ptr<Catalog> catalog_;
+};
+
+}  // namespace reco
