@@ -107,6 +107,13 @@ class ModelSet {
   // the same name already holds the same bytes. Throws reco::Error and changes nothing on a
   // bad file, a name taken by other bytes, a bad name, or too many versions.
   bool put(std::string_view name, std::string_view bytes, const ItemSource& items);
+  // put() in two steps, so that the expensive one (parsing the file, building its item
+  // table) needs no exclusive hold on the catalog: prepare() only reads (nullptr: the same
+  // bytes are already there), install() adds the result. Nothing may change the set or
+  // the items in between.
+  std::unique_ptr<ModelVersion> prepare(std::string_view name, std::string_view bytes,
+                                        const ItemSource& items) const;
+  void install(std::unique_ptr<ModelVersion> version);
   void activate(std::string_view name);
   // Returns the name now active. Throws if the history is empty.
   std::string rollback();

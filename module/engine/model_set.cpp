@@ -63,11 +63,12 @@ const ModelVersion* ModelSet::active() const noexcept {
   return active_.empty() ? nullptr : find(active_);
 }
 
-bool ModelSet::put(std::string_view name, std::string_view bytes, const ItemSource& items) {
+std::unique_ptr<ModelVersion> ModelSet::prepare(std::string_view name, std::string_view bytes,
+                                                const ItemSource& items) const {
   check_name(name);
   const std::uint64_t digest = fingerprint(bytes);
   if (const ModelVersion* old = find(name)) {
-    if (old->digest() == digest && old->file_bytes() == bytes.size()) return false;
+    if (old->digest() == digest && old->file_bytes() == bytes.size()) return nullptr;
     fail("version " + qs(name) + " already exists with other bytes (versions are immutable; "
          "remove it first or use a new name)");
   }
@@ -75,7 +76,20 @@ bool ModelSet::put(std::string_view name, std::string_view bytes, const ItemSour
     fail("too many versions (at most " + std::to_string(kMaxModelVersions) + "; remove one first)");
   auto v = std::make_unique<ModelVersion>(name, Model::parse(bytes), digest, bytes.size());
   v->items().build(items);
-  versions_.push_back(std::move(v));
+  return v;
+}
+
+void ModelSet::install(std::unique_ptr<ModelVersion> version) {
+  if (find(version->name())) fail("version " + qs(version->name()) + " already exists");
+  if (versions_.size() >= kMaxModelVersions)
+    fail("too many versions (at most " + std::to_string(kMaxModelVersions) + "; remove one first)");
+  versions_.push_back(std::move(version));
+}
+
+bool ModelSet::put(std::string_view name, std::string_view bytes, const ItemSource& items) {
+  auto v = prepare(name, bytes, items);
+  if (!v) return false;
+  install(std::move(v));
   return true;
 }
 

@@ -37,7 +37,7 @@ const ModelVersion& version_of(const Catalog& c, std::string_view name) {
 
 // RECO.MODEL.PUT <catalog> <version> <model-file> [ACTIVATE]
 void model_put(const Call& call) {
-  registry().get(call.args[1]);  // the error for an unknown name
+  const Catalog& unlocked = registry().get(call.args[1]);
   std::string_view name = call.args[2];
   bool activate = false;
   if (call.args.size() == 5) {
@@ -46,12 +46,16 @@ void model_put(const Call& call) {
   } else if (call.args.size() > 5) {
     throw Error("PUT takes at most one option (ACTIVATE)");
   }
-  auto c = registry().write(call.args[1]);
+  // Parsed and tabled on the main thread's unlocked view (it is the only writer), so that
+  // queries keep running on the catalog meanwhile; only the install holds the write lock.
+  std::unique_ptr<ModelVersion> version;
   try {
-    c->models().put(name, call.args[3], CatalogItems(*c));
+    version = unlocked.models().prepare(name, call.args[3], CatalogItems(unlocked));
   } catch (const Error& e) {
     throw Error("model version " + quoted(name) + " refused: " + e.what());
   }
+  auto c = registry().write(call.args[1]);
+  if (version) c->models().install(std::move(version));
   if (activate) c->models().activate(name);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
