@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -342,6 +343,8 @@ void run_workload(RedisServer& srv, std::chrono::seconds how_long, bool flushes,
   sh.stop = true;
   for (auto& t : threads) t.join();
   for (const auto& f : sh.failures) ADD_FAILURE() << f;
+  std::printf("workload: %ld queries (%ld refused with an expected error), %zu items deleted\n",
+              sh.queries.load(), sh.expected_errors.load(), sh.deleted.size());
   EXPECT_GT(sh.queries.load(), 500);
   EXPECT_EQ(srv.cmd({"PING"}).str, "PONG") << srv.log_tail();
 }
@@ -394,6 +397,47 @@ TEST(ThreadedPersistence, ForkWhileQueriesRun) {
   const std::string before = c.cmd(q).to_string();
   srv.restart();
   EXPECT_EQ(srv.client().cmd(q).to_string(), before);
+}
+
+// A replica serves queries on its own workers, with the master's answers, while the master
+// keeps writing and the replica applies the stream.
+TEST(ThreadedReplica, ReplicaAnswersLikeItsMaster) {
+  RedisServer master, replica;
+  master.start(RECO_MODULE_PATH, {{"reco.threads", "2"}});
+  replica.start(RECO_MODULE_PATH, {{"reco.threads", "2"}});
+  load_state(master, "main", 12);
+  load_users(master, 13);
+  replica.replica_of(master);
+  wait_for_sync(master, replica);
+
+  std::mt19937_64 rng(14);
+  std::vector<Args> queries;
+  for (int i = 0; i < 200; ++i) queries.push_back(random_query(rng, "main", int(rng() % kUsers)));
+  Client m = master.client(), r = replica.client();
+  auto on_master = pipeline(m, queries, 50), on_replica = pipeline(r, queries, 50);
+  long answered = 0;  // errors (SCORE without a model) are refused before any worker runs
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_EQ(on_master[i].to_string(), on_replica[i].to_string()) << join(queries[i]);
+    answered += !on_replica[i].is_error();
+  }
+  EXPECT_GT(answered, 150);
+  EXPECT_EQ(std::stoll(replica.info("reco").at("reco_queries_threaded")), answered);
+
+  // Writes stream in while the replica answers; once synced, answers agree again.
+  Shared sh;
+  std::thread reading([&] { reader(replica, sh, 15, false, false); });
+  for (int i = 0; i < 300; ++i) {
+    m.cmd({"RECO.ITEM.SET", "main", item(int(rng() % kItems)), "POPULARITY", std::to_string(rng() % 90)});
+    m.cmd({"RECO.USER.SEEN.ADD", user(int(rng() % kUsers)), item(int(rng() % kItems))});
+  }
+  sh.stop = true;
+  reading.join();
+  for (const auto& f : sh.failures) ADD_FAILURE() << f;
+  wait_for_sync(master, replica);
+  on_master = pipeline(m, queries, 50);
+  on_replica = pipeline(r, queries, 50);
+  for (std::size_t i = 0; i < queries.size(); ++i)
+    ASSERT_EQ(on_master[i].to_string(), on_replica[i].to_string()) << join(queries[i]);
 }
 
 }  // namespace
