@@ -246,8 +246,8 @@ int main(int argc, char** argv) try {
         run_phase(server.port(), n, o, o.threads[t], 1.0, 99 + r);  // warm-up
         by_threads[t].push_back(run_phase(server.port(), n, o, o.threads[t], double(o.seconds), r * 31 + t));
       }
-    std::printf("%8s %10s %9s %9s %11s %11s %9s %9s %9s\n", "threads", "ops/s", "p50 us", "p99 us",
-                "rec p50 us", "rec p99 us", "GET p50", "GET p99", "GET max");
+    std::printf("%8s %10s %9s %9s %11s %11s %10s %9s %9s %9s\n", "threads", "ops/s", "p50 us", "p99 us",
+                "rec p50 us", "rec p99 us", "write p99", "GET p50", "GET p99", "GET max");
     double base_ops = 0;
     for (std::size_t t = 0; t < o.threads.size(); ++t) {
       Phase m;
@@ -257,15 +257,16 @@ int main(int argc, char** argv) try {
         secs += p.seconds;
         m.all.insert(m.all.end(), p.all.begin(), p.all.end());
         m.recommend.insert(m.recommend.end(), p.recommend.begin(), p.recommend.end());
+        m.writes.insert(m.writes.end(), p.writes.begin(), p.writes.end());
         m.get.insert(m.get.end(), p.get.begin(), p.get.end());
       }
       const double ops = double(m.ops) / secs;
       if (t == 0) base_ops = ops;
       const double get_max = m.get.empty() ? 0 : *std::max_element(m.get.begin(), m.get.end());
-      std::printf("%8zu %10.0f %9.0f %9.0f %11.0f %11.0f %9.0f %9.0f %9.0f   (%.2fx ops of threads=%zu)\n",
+      std::printf("%8zu %10.0f %9.0f %9.0f %11.0f %11.0f %10.0f %9.0f %9.0f %9.0f   (%.2fx ops of threads=%zu)\n",
                   o.threads[t], ops, pct(m.all, 0.5), pct(m.all, 0.99), pct(m.recommend, 0.5),
-                  pct(m.recommend, 0.99), pct(m.get, 0.5), pct(m.get, 0.99), get_max, ops / base_ops,
-                  o.threads[0]);
+                  pct(m.recommend, 0.99), pct(m.writes, 0.99), pct(m.get, 0.5), pct(m.get, 0.99), get_max,
+                  ops / base_ops, o.threads[0]);
     }
     auto info = server.info("reco");
     std::printf("INFO reco: queries_threaded %s, queries_inline %s, queries_requeued %s\n",
