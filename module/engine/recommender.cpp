@@ -76,6 +76,40 @@ std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const W
   return out;
 }
 
+// Dense id -> position in the candidate list, for one request at a time per thread.
+// Linear probing over a power-of-two table at most half full; an entry packs (id + 1) and
+// the position, 0 meaning empty. reset() clears only the table size the request needs.
+class CandidateSlots {
+ public:
+  static CandidateSlots& local() {
+    thread_local CandidateSlots s;
+    return s;
+  }
+  void reset(std::size_t most) {
+    std::size_t size = 64;
+    while (size < 2 * most + 2) size *= 2;
+    if (table_.size() < size) table_.resize(size);
+    mask_ = size - 1;
+    std::fill(table_.begin(), table_.begin() + static_cast<std::ptrdiff_t>(size), 0);
+  }
+  // The position of `id`, or `next` (recorded as its position) if it was not there.
+  std::uint32_t find_or_add(std::uint32_t id, std::uint32_t next) {
+    const std::uint64_t key = std::uint64_t(id) + 1;
+    for (std::size_t h = (id * 0x9E3779B1u) & mask_;; h = (h + 1) & mask_) {
+      const std::uint64_t e = table_[h];
+      if (e == 0) {
+        table_[h] = (key << 32) | next;
+        return next;
+      }
+      if ((e >> 32) == key) return static_cast<std::uint32_t>(e);
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> table_;
+  std::size_t mask_ = 0;
+};
+
 std::vector<std::uint32_t> popular_recall(const Catalog& catalog, std::size_t budget,
                                           const ItemFilter& filter) {
   std::vector<std::uint32_t> out;
@@ -144,33 +178,21 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   filter.exclude(req.session);
   if (req.only_terms) filter.restrict_to(catalog.items_with_any_term(*req.only_terms));
 
-  // Merge: a dense id -> candidate position table (position + 1; 0 = not a candidate),
-  // per thread and as long as the catalog's id range, so merging allocates nothing per
-  // candidate; the entries this request set are cleared on the way out, also on a throw.
+  // Merge: an open-addressing table from dense id to candidate position, sized by the
+  // request's budgets (every source returns at most its budget), not by the catalog, and
+  // kept per thread: merging allocates nothing per candidate and nothing per catalog item.
   std::vector<Recommendation> cands;
-  thread_local std::vector<std::uint32_t> slot;
-  if (slot.size() < catalog.id_bound()) slot.resize(catalog.id_bound(), 0);
-  struct ClearSlots {
-    std::vector<std::uint32_t>& slot;
-    const std::vector<Recommendation>& cands;
-    bool done = false;
-    void run() noexcept {
-      if (done) return;
-      for (const Recommendation& c : cands) slot[c.id] = 0;
-      done = true;
-    }
-    ~ClearSlots() { run(); }
-  } clear_slots{slot, cands};
+  std::size_t most = 0;
+  for (const SourceConfig& c : req.sources) most += c.budget;
+  CandidateSlots& slots = CandidateSlots::local();
+  slots.reset(most);
   auto contribute = [&](Source s, const std::vector<std::uint32_t>& ranked) {
     const SourceConfig& cfg = req.source(s);
     stats.recalled[static_cast<std::size_t>(s)] = ranked.size();
     for (std::size_t r = 0; r < ranked.size(); ++r) {
-      std::uint32_t& pos = slot[ranked[r]];
-      if (pos == 0) {
-        cands.push_back({ranked[r], 0.0, 0});
-        pos = static_cast<std::uint32_t>(cands.size());
-      }
-      Recommendation& c = cands[pos - 1];
+      const std::uint32_t pos = slots.find_or_add(ranked[r], static_cast<std::uint32_t>(cands.size()));
+      if (pos == cands.size()) cands.push_back({ranked[r], 0.0, 0});
+      Recommendation& c = cands[pos];
       c.score += blend_score(r, cfg.budget, cfg.weight);
       c.sources |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
     }
@@ -200,7 +222,6 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   }
   const auto& pop_cfg = req.source(Source::Popular);
   if (pop_cfg.budget > 0) contribute(Source::Popular, popular_recall(catalog, pop_cfg.budget, filter));
-  clear_slots.run();
   stats.cold = !signal;
   stats.candidates = cands.size();
   const auto t1 = Clock::now();
