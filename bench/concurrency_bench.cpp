@@ -127,6 +127,7 @@ struct Phase {
   double seconds = 0;
   std::vector<double> all, recommend, writes, get;  // microseconds
   std::size_t ops = 0;
+  std::vector<std::pair<std::string, double>> main_us;  // commandstats usec_per_call
 };
 
 // One connection of the load: a hiredis context driven by the poll loop below.
@@ -142,6 +143,7 @@ Phase run_phase(int port, std::size_t n, const Options& o, std::size_t threads, 
     Conn admin(port);
     ReplyPtr r = admin.cmd({"CONFIG", "SET", "reco.threads", std::to_string(threads)});
     if (r->type == REDIS_REPLY_ERROR) fail("CONFIG SET reco.threads: " + describe(r.get()));
+    admin.cmd({"CONFIG", "RESETSTAT"});
   }
   Phase ph;
   ph.threads = threads;
@@ -220,6 +222,20 @@ Phase run_phase(int port, std::size_t n, const Options& o, std::size_t threads, 
   ph.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   stop = true;
   probe.join();
+  {
+    // Main-thread time per command (commandstats): with workers, RECOMMEND's is only its
+    // parse, copy and hand-off.
+    Conn admin(port);
+    ReplyPtr r = admin.cmd({"INFO", "commandstats"});
+    std::string text(r->str, r->len);
+    for (const char* cmd : {"reco.recommend", "reco.item.set", "reco.user.seen.add", "get"}) {
+      const std::string key = std::string("cmdstat_") + cmd + ":";
+      const auto at = text.find(key);
+      if (at == std::string::npos) continue;
+      const auto u = text.find("usec_per_call=", at);
+      ph.main_us.push_back({cmd, std::atof(text.c_str() + u + 14)});
+    }
+  }
   // Outstanding replies are dropped with their connections.
   for (Slot& s : slots) redisFree(s.ctx);
   return ph;
@@ -245,6 +261,9 @@ int main(int argc, char** argv) try {
       for (std::size_t t = 0; t < o.threads.size(); ++t) {
         run_phase(server.port(), n, o, o.threads[t], 1.0, 99 + r);  // warm-up
         by_threads[t].push_back(run_phase(server.port(), n, o, o.threads[t], double(o.seconds), r * 31 + t));
+        std::printf("  round %zu threads %zu: main-thread us/call", r, o.threads[t]);
+        for (const auto& [cmd, us] : by_threads[t].back().main_us) std::printf(" %s %.1f", cmd.c_str(), us);
+        std::printf("\n");
       }
     std::printf("%8s %10s %9s %9s %11s %11s %10s %9s %9s %9s\n", "threads", "ops/s", "p50 us", "p99 us",
                 "rec p50 us", "rec p99 us", "write p99", "GET p50", "GET p99", "GET max");

@@ -2,7 +2,7 @@
 // build (the engine is compiled for baseline x86-64; the AVX2 and AVX-512 kernels are
 // separate translation units, and are only called where the CPU has those instructions).
 //
-// The choice is made when the library loads: the widest of avx512 (AVX-512 F/BW/VL),
+// The choice is made when the library loads: the widest of avx512 (AVX-512 F and BW),
 // avx2, sse (baseline x86-64; "generic" elsewhere) the CPU and OS support, unless the
 // environment variable RECO_KERNEL names another supported one. set_kernel() exists for
 // tests and benchmarks; call it before any thread searches, never while one does (a
@@ -28,8 +28,9 @@ std::string_view active_kernel_name() noexcept;
 // The kernels this CPU can run, the widest first; "scalar" is always last.
 std::vector<std::string_view> available_kernels();
 
-// Makes `name` the active kernel ("auto": the load-time choice, RECO_KERNEL aside).
-// False, and nothing changes, if the name is unknown or the CPU lacks its instructions.
+// Makes `name` the active kernel ("auto": the widest this CPU supports, whatever
+// RECO_KERNEL says). False, and nothing changes, if the name is unknown or the CPU lacks
+// its instructions.
 bool set_kernel(std::string_view name) noexcept;
 
 }  // namespace reco

@@ -8,6 +8,7 @@
 // a write made the catalog's popular order stale after the query was queued).
 #include "info.hpp"
 
+#include "reco/kernels.hpp"
 #include "reco/model_set.hpp"
 #include "registry.hpp"
 #include "serving/query_dispatch.hpp"
@@ -42,6 +43,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "models", models);
   RedisModule_InfoAddFieldULongLong(ctx, "model_requests", requests);
   RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
+  RedisModule_InfoAddFieldCString(ctx, "kernel", std::string(active_kernel_name()).c_str());  // reco/kernels.hpp
   const WorkerPoolStats pool = query_pool().stats();
   const QueryCounters queries = query_counters();
   RedisModule_InfoAddFieldULongLong(ctx, "threads", pool.threads);

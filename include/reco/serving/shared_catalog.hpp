@@ -13,10 +13,15 @@
 // - A forked child (BGSAVE, AOF rewrite) inherits only the main thread and takes no lock,
 //   so a read lock held by a worker at fork time is never waited on. Its copy is consistent
 //   because no write is in progress while the main thread forks.
+// - Derived structures: a write that leaves them stale while queries are queued or running
+//   on the catalog re-sorts them before it releases the lock (Write's destructor), so a
+//   query never finds them stale; with no query in flight (a bulk load) the re-sort waits
+//   for the next query's dispatch, so a load sorts once, not once per move budget.
 // - Lifetime: the registry and each running query hold a shared_ptr, so a dropped or
 //   replaced catalog (CATALOG.DROP, a full sync) lives until its last query ends.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -47,16 +52,32 @@ class SharedCatalog {
   // A write: main thread only, exclusive lock held while it lives.
   class Write {
    public:
-    explicit Write(SharedCatalog& s) : lock_(s.lock_), catalog_(*s.catalog_) {}
+    explicit Write(SharedCatalog& s) : owner_(s), lock_(s.lock_), catalog_(*s.catalog_) {}
+    ~Write() {
+      if (owner_.queries_.load(std::memory_order_acquire) == 0 || catalog_.derived_current()) return;
+      // A failure leaves them stale; queries then hand themselves back to the main thread.
+      try {
+        catalog_.refresh_derived();
+      } catch (...) {
+      }
+    }
+    Write(const Write&) = delete;
+    Write& operator=(const Write&) = delete;
     Catalog& operator*() const noexcept { return catalog_; }
     Catalog* operator->() const noexcept { return &catalog_; }
 
    private:
+    SharedCatalog& owner_;
     std::unique_lock<RwLock> lock_;
     Catalog& catalog_;
   };
   Read read() const { return Read(*this); }
   Write write() { return Write(*this); }
+
+  // Queries queued or running on this catalog: counted from dispatch (main thread) to the
+  // end of the query (any thread).
+  void query_queued() noexcept { queries_.fetch_add(1, std::memory_order_acq_rel); }
+  void query_done() noexcept { queries_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Main thread: builds the derived structures queries read, if a write left them stale
   // (under the exclusive lock only when there is something to build).
@@ -68,6 +89,7 @@ class SharedCatalog {
 
  private:
   mutable RwLock lock_;
+  std::atomic<int> queries_{0};
   std::unique_ptr<Catalog> catalog_;
 };
 

@@ -14,8 +14,10 @@
 // internal linkage: no inline function compiled for AVX-512 may end up as the program's copy.
 // GCC 12's AVX-512 intrinsics start some results from a self-initialised "undefined"
 // register, which its own -Wuninitialized then reports at every use (GCC bug 105593).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "reco/kernel_table.hpp"

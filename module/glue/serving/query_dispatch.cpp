@@ -25,12 +25,13 @@ void run_on_worker(QueryTask& task) noexcept {
     const SharedCatalog::Read catalog = task.catalog->read();
     if (!catalog->derived_current()) {
       task.requeue = true;
-      return;
+    } else {
+      task.execute(*catalog, task.reply);
     }
-    task.execute(*catalog, task.reply);
   } catch (...) {
     task.reply.fail(current_error_reply());
   }
+  task.catalog->query_done();
 }
 
 int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) {
@@ -77,6 +78,7 @@ void serve(RedisModuleCtx* ctx, std::unique_ptr<QueryTask> task) {
     task->catalog->refresh_for_queries();
     RedisModuleBlockedClient* bc = RedisModule_BlockClient(ctx, on_reply, nullptr, on_free, 0);
     if (bc) {
+      task->catalog->query_queued();
       QueryTask* raw = task.release();
       const bool queued = pool.submit([bc, raw] {
         run_on_worker(*raw);
@@ -88,6 +90,7 @@ void serve(RedisModuleCtx* ctx, std::unique_ptr<QueryTask> task) {
       }
       // Not reachable while only the main thread resizes the pool; kept safe regardless.
       task.reset(raw);
+      task->catalog->query_done();
       RedisModule_AbortBlock(bc);
     }
   }

@@ -12,10 +12,11 @@
 //   then calls the reply callback on the main thread, which writes the reply. A client
 //   that disconnected meanwhile gets no reply callback; the task is freed either way.
 // Derived catalog structures are refreshed on the main thread before a task is handed
-// out (SharedCatalog::refresh_for_queries). A write that lands between that and the
-// worker's start may leave them stale again; the worker then does not read them and the
-// task goes back to the main thread, which refreshes and runs it inline (counted as
-// queries_requeued in INFO).
+// out (SharedCatalog::refresh_for_queries), and a write made while tasks are queued
+// refreshes them before it releases the catalog (SharedCatalog::Write). Only if that
+// refresh fails (out of memory) can a worker find them stale; it then does not read them
+// and the task goes back to the main thread, which refreshes and runs it inline (counted
+// as queries_requeued in INFO).
 #pragma once
 
 #include <cstdint>
