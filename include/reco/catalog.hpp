@@ -6,6 +6,7 @@
 // validates first and changes nothing when it throws.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -130,6 +131,12 @@ class Catalog {
   // job: not thread-safe against readers, see reco/serving/shared_catalog.hpp).
   void refresh_derived();
   void set_refresh_on_write(bool on) noexcept { refresh_on_write_ = on; }
+  // While on, in-place moves are never refused for lack of budget: a move costs the
+  // positions it shifts (at most the catalog's size), always less than the re-sort that
+  // refusing it would bring. The server turns it on for writes made while queries are in
+  // flight, so that serving never waits for a sort; a bulk load with no query in flight
+  // stays budgeted and sorts once.
+  void set_unbounded_moves(bool on) noexcept { unbounded_moves_ = on; }
 
   std::size_t memory_bytes() const noexcept;
 
@@ -170,8 +177,13 @@ class Catalog {
   static constexpr std::size_t kMinReorderBudget = std::size_t(1) << 16;
   // Ends a write: refreshes the derived structures now if refresh_on_write_.
   void after_write();
+  std::size_t move_limit() const noexcept { return unbounded_moves_ ? SIZE_MAX : reorder_budget_; }
+  void spend(std::size_t positions) noexcept {
+    reorder_budget_ -= std::min(reorder_budget_, positions);
+  }
 
   bool refresh_on_write_ = true;
+  bool unbounded_moves_ = false;
   std::size_t reorder_budget_ = 0;
   bool order_dirty_ = true;
   Vec<std::uint32_t> popular_;

@@ -259,12 +259,12 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
   // refresh_derived().
   try {
     if (key_changed) {
-      const auto moved = move_in(popular_, d, from, to, key, reorder_budget_);
+      const auto moved = move_in(popular_, d, from, to, key, move_limit());
       if (!moved) {
         order_dirty_ = true;
         return;
       }
-      reorder_budget_ -= moved->second - moved->first;
+      spend(moved->second - moved->first);
       if (popular_rank_.size() < items_.size()) popular_rank_.resize(items_.size(), UINT32_MAX);
       for (std::size_t r = moved->first; r < moved->second; ++r)
         popular_rank_[popular_[r]] = static_cast<std::uint32_t>(r);
@@ -279,9 +279,9 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
         popular_terms_.append(d, {&t, 1});
         return true;
       }
-      const auto moved = move_in(*list, d, a, b, key, reorder_budget_);
+      const auto moved = move_in(*list, d, a, b, key, move_limit());
       if (!moved) return false;
-      reorder_budget_ -= moved->second - moved->first;
+      spend(moved->second - moved->first);
       if (list->empty()) popular_terms_.drop(view(t));
       return true;
     };
