@@ -187,7 +187,9 @@ TEST(ServingConcurrency, PoolResizesUnderLoad) {
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 20; ++i) submitted += pool.submit([&] { ++ran; });
     pool.resize(static_cast<std::size_t>(round % 4));  // 0 joins everyone after the queue
-    if (pool.size() == 0) EXPECT_EQ(ran.load(), submitted);
+    if (pool.size() == 0) {
+      EXPECT_EQ(ran.load(), submitted);
+    }
   }
   pool.resize(0);
   EXPECT_EQ(ran.load(), submitted);

@@ -12,8 +12,8 @@ namespace {
 std::atomic<std::uint64_t> g_threaded{0}, g_inline{0}, g_requeued{0};
 
 void run_inline(QueryTask& task) {
-  task.catalog->refresh_for_queries();
   try {
+    task.catalog->refresh_for_queries();
     task.execute(task.catalog->unlocked(), task.reply);
   } catch (...) {
     task.reply.fail(current_error_reply());
@@ -34,18 +34,23 @@ void run_on_worker(QueryTask& task) noexcept {
   task.catalog->query_done();
 }
 
-int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) {
+// Runs inside Redis: nothing may escape.
+int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) noexcept {
   auto* task = static_cast<QueryTask*>(RedisModule_GetBlockedClientPrivateData(ctx));
   if (task->requeue) {
     g_requeued.fetch_add(1, std::memory_order_relaxed);
     task->reply = DeferredReply();
     run_inline(*task);
   }
-  task->reply.send(ctx);
+  try {
+    task->reply.send(ctx);
+  } catch (...) {
+    RedisModule_ReplyWithError(ctx, "ERR out of memory");
+  }
   return REDISMODULE_OK;
 }
 
-void on_free(RedisModuleCtx* /*ctx*/, void* privdata) { delete static_cast<QueryTask*>(privdata); }
+void on_free(RedisModuleCtx* /*ctx*/, void* privdata) noexcept { delete static_cast<QueryTask*>(privdata); }
 
 bool may_block(RedisModuleCtx* ctx) {
   const int flags = RedisModule_GetContextFlags(ctx);
