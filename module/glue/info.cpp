@@ -5,7 +5,9 @@
 // (reco.threads), reco_queue_length (queries waiting for a worker), reco_busy_workers,
 // reco_queries_threaded / reco_queries_inline (since load; inline: reco.threads 0, MULTI,
 // scripts and Functions) and reco_queries_requeued (handed back to the main thread because
-// a write made the catalog's popular order stale after the query was queued).
+// the catalog's popular order was stale when the query ran, which only a failed re-sort
+// leaves behind). A crash report skips the pool's fields: they take the pool's mutex,
+// which the crashing thread may hold.
 #include "info.hpp"
 
 #include "reco/kernels.hpp"
@@ -44,6 +46,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "model_requests", requests);
   RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
   RedisModule_InfoAddFieldCString(ctx, "kernel", std::string(active_kernel_name()).c_str());  // reco/kernels.hpp
+  if (for_crash_report) return;
   const WorkerPoolStats pool = query_pool().stats();
   const QueryCounters queries = query_counters();
   RedisModule_InfoAddFieldULongLong(ctx, "threads", pool.threads);
