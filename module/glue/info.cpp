@@ -6,7 +6,8 @@
 // reco_queries_threaded / reco_queries_inline (since load; inline: reco.threads 0, MULTI,
 // scripts and Functions) and reco_queries_requeued (handed back to the main thread because
 // the catalog's popular order was stale when the query ran, which only a failed re-sort
-// leaves behind). A crash report skips the pool's fields: they take the pool's mutex,
+// leaves behind); reco_writes_handed_over (item writes whose lock wait ran on a worker
+// because queries were running, serving/write_dispatch.hpp). A crash report skips the pool's fields: they take the pool's mutex,
 // which the crashing thread may hold.
 #include "info.hpp"
 
@@ -14,6 +15,7 @@
 #include "reco/model_set.hpp"
 #include "registry.hpp"
 #include "serving/query_dispatch.hpp"
+#include "serving/write_dispatch.hpp"
 
 namespace reco::glue {
 
@@ -55,6 +57,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "queries_threaded", queries.threaded);
   RedisModule_InfoAddFieldULongLong(ctx, "queries_inline", queries.inline_);
   RedisModule_InfoAddFieldULongLong(ctx, "queries_requeued", queries.requeued);
+  RedisModule_InfoAddFieldULongLong(ctx, "writes_handed_over", writes_handed_over());
 }
 
 }  // namespace

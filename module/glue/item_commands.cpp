@@ -3,6 +3,8 @@
 // Items belong to a node-level catalog, so these commands declare no keys. SET is an upsert
 // of the fields given (the engine keeps the others), parsed completely before the catalog
 // is touched; the catalog validates the update as a whole and changes nothing if it throws.
+// Both writes go through serve_write (serving/write_dispatch.hpp): while queries run on the
+// catalog, the lock wait happens on a worker and the write is applied when it is granted.
 #include <array>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 #include "reco/error.hpp"
 #include "reco/vector_codec.hpp"
 #include "registry.hpp"
+#include "serving/write_dispatch.hpp"
 
 namespace reco::glue {
 
@@ -60,23 +63,26 @@ void item_set(const Call& call) {
     }
   }
 
-  bool created = registry().write(call.args[1])->upsert(id, update);
-  RedisModule_ReplicateVerbatim(call.ctx);
-  RedisModule_ReplyWithLongLong(call.ctx, created ? 1 : 0);
+  serve_write(call.ctx, registry().handle(call.args[1]),
+              [id = std::string(id), update = std::move(update)](Catalog& c, RedisModuleCtx* ctx) {
+                const bool created = c.upsert(id, update);
+                RedisModule_ReplicateVerbatim(ctx);
+                RedisModule_ReplyWithLongLong(ctx, created ? 1 : 0);
+              });
 }
 
 // RECO.ITEM.DEL <catalog> <item> [<item> ...]
 void item_del(const Call& call) {
-  long long deleted = 0;
-  {
-    auto catalog = registry().write(call.args[1]);
-    for (std::size_t i = 2; i < call.args.size(); ++i) {
-      if (catalog->erase(call.args[i])) ++deleted;
+  std::vector<std::string> ids(call.args.begin() + 2, call.args.end());
+  serve_write(call.ctx, registry().handle(call.args[1]), [ids = std::move(ids)](Catalog& c, RedisModuleCtx* ctx) {
+    long long deleted = 0;
+    for (const std::string& id : ids) {
+      if (c.erase(id)) ++deleted;
     }
-  }
-  // Like DEL: nothing removed, nothing to replicate.
-  if (deleted > 0) RedisModule_ReplicateVerbatim(call.ctx);
-  RedisModule_ReplyWithLongLong(call.ctx, deleted);
+    // Like DEL: nothing removed, nothing to replicate.
+    if (deleted > 0) RedisModule_ReplicateVerbatim(ctx);
+    RedisModule_ReplyWithLongLong(ctx, deleted);
+  });
 }
 
 // RECO.ITEM.GET <catalog> <item>

@@ -423,16 +423,29 @@ TEST(ThreadedReplica, ReplicaAnswersLikeItsMaster) {
   EXPECT_GT(answered, 150);
   EXPECT_EQ(std::stoll(replica.info("reco").at("reco_queries_threaded")), answered);
 
-  // Writes stream in while the replica answers; once synced, answers agree again.
+  // Writes stream in while both answer queries: on the master, item writes made while
+  // queries run are handed over (the lock wait on a worker, the write applied and
+  // replicated from the reply callback). Once synced, answers agree again, and the last
+  // write reached the replica without any later command to carry it.
   Shared sh;
-  std::thread reading([&] { reader(replica, sh, 15, false, false); });
+  std::thread on_replica_reader([&] { reader(replica, sh, 15, false, false); });
+  std::thread on_master_reader([&] { reader(master, sh, 16, false, false); });
   for (int i = 0; i < 300; ++i) {
-    m.cmd({"RECO.ITEM.SET", "main", item(int(rng() % kItems)), "POPULARITY", std::to_string(rng() % 90)});
     m.cmd({"RECO.USER.SEEN.ADD", user(int(rng() % kUsers)), item(int(rng() % kItems))});
+    Reply w = m.cmd({"RECO.ITEM.SET", "main", item(int(rng() % kItems)), "POPULARITY", std::to_string(rng() % 90)});
+    ASSERT_TRUE(w.is_integer()) << w.to_string();
+    if (i % 50 == 0) m.cmd({"RECO.ITEM.DEL", "main", item(int(rng() % kItems))});
   }
+  const std::string last = item(7);
+  ASSERT_TRUE(m.cmd({"RECO.ITEM.SET", "main", last, "POPULARITY", "12345"}).is_integer());
   sh.stop = true;
-  reading.join();
+  on_replica_reader.join();
+  on_master_reader.join();
   for (const auto& f : sh.failures) ADD_FAILURE() << f;
+  EXPECT_GT(std::stoll(master.info("reco").at("reco_writes_handed_over")), 0);
+  wait_until([&] { return r.cmd({"RECO.ITEM.GET", "main", last}).to_string() ==
+                          m.cmd({"RECO.ITEM.GET", "main", last}).to_string(); },
+             std::chrono::seconds(10), "the last handed-over write to reach the replica");
   wait_for_sync(master, replica);
   on_master = pipeline(m, queries, 50);
   on_replica = pipeline(r, queries, 50);

@@ -56,6 +56,11 @@ class SharedCatalog {
     explicit Write(SharedCatalog& s) : owner_(s), lock_(s.lock_), catalog_(*s.catalog_) {
       catalog_.set_unbounded_moves(owner_.queries_.load(std::memory_order_acquire) > 0);
     }
+    // Takes over an exclusive hold acquired for the main thread (acquire_for_main()).
+    Write(SharedCatalog& s, std::adopt_lock_t)
+        : owner_(s), lock_(s.lock_, std::adopt_lock), catalog_(*s.catalog_) {
+      catalog_.set_unbounded_moves(owner_.queries_.load(std::memory_order_acquire) > 0);
+    }
     ~Write() {
       catalog_.set_unbounded_moves(false);
       if (owner_.queries_.load(std::memory_order_acquire) == 0 || catalog_.derived_current()) return;
@@ -77,6 +82,12 @@ class SharedCatalog {
   };
   Read read() const { return Read(*this); }
   Write write() { return Write(*this); }
+  // A write handed over: any thread waits for the running queries to leave and takes the
+  // exclusive side for the main thread, which then adopts it (adopt_write()) and releases
+  // it when its write is done; meanwhile the main thread itself never waits for queries.
+  void acquire_for_main() { lock_.lock(); }
+  Write adopt_write() { return Write(*this, std::adopt_lock); }
+  bool queries_in_flight() const noexcept { return queries_.load(std::memory_order_acquire) > 0; }
 
   // Queries queued or running on this catalog: counted from dispatch (main thread) to the
   // end of the query (any thread).
