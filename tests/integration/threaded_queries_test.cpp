@@ -324,6 +324,11 @@ void writer(RedisServer& srv, Shared& sh, std::uint64_t seed, bool flushes, cons
       }
     } else if (op == 8 && flushes && rng() % 20 == 0) {
       r = c.cmd({"FLUSHALL"});
+    } else if (op == 9 && rng() % 10 == 0) {
+      // Resizing the pool while queries and handed-over writes are in flight (a shrink
+      // that waited for its workers would deadlock against a write waiting for this thread).
+      r = c.cmd({"CONFIG", "SET", "reco.threads", std::to_string(1 + rng() % 3)});
+      if (rng() % 4 == 0) r = c.cmd({"CONFIG", "SET", "reco.threads", "0"});
     } else {
       r = c.cmd({"RECO.USER.SET", user(int(rng() % (kUsers / 2))), "TERMS", "1", kGenres[rng() % 5], "3"});
     }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -30,12 +31,14 @@ class WorkerPool {
   using Job = std::function<void()>;
 
   explicit WorkerPool(std::size_t threads = 0);
-  ~WorkerPool();  // runs what is queued, then joins
+  ~WorkerPool();  // runs what is queued, then joins every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Grows at once; a shrink lets the leaving workers finish the queue first, then joins
-  // them (so every submitted job runs, also when shrinking to 0).
+  // Grows at once. A shrink never waits: leaving workers finish the queue (so every
+  // submitted job runs, also when shrinking to 0) and are joined by a later resize or the
+  // destructor. Waiting here could deadlock: a queued job may wait for the caller (a
+  // catalog write handed over to the main thread holds the lock queries wait for).
   void resize(std::size_t threads);
   std::size_t size() const;
   // False (and the job is not taken) when the pool has no threads. A job must not throw;
@@ -44,13 +47,18 @@ class WorkerPool {
   WorkerPoolStats stats() const;
 
  private:
-  void run(std::size_t index);
+  struct Worker {
+    std::thread thread;
+    bool retire = false;  // leave once the queue is empty (guarded by mu_)
+    bool exited = false;  // has left run() (guarded by mu_)
+  };
+  void run(Worker& me, std::uint64_t id);
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
-  std::vector<std::thread> threads_;
-  std::size_t target_ = 0;  // workers with index >= target_ leave once the queue is empty
+  std::vector<std::shared_ptr<Worker>> active_, retired_;
+  std::uint64_t next_id_ = 0;
   std::size_t busy_ = 0;
   std::uint64_t completed_ = 0;
 };

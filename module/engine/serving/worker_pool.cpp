@@ -9,35 +9,59 @@ namespace reco {
 
 WorkerPool::WorkerPool(std::size_t threads) { resize(threads); }
 
-WorkerPool::~WorkerPool() { resize(0); }
-
-void WorkerPool::resize(std::size_t n) {
-  std::vector<std::thread> leaving;
+WorkerPool::~WorkerPool() {
+  std::vector<std::shared_ptr<Worker>> all;
   {
     std::lock_guard<std::mutex> g(mu_);
-    target_ = n;
-    while (threads_.size() > n) {
-      leaving.push_back(std::move(threads_.back()));
-      threads_.pop_back();
+    for (auto& w : active_) w->retire = true;
+    all = std::move(active_);
+    all.insert(all.end(), retired_.begin(), retired_.end());
+    active_.clear();
+    retired_.clear();
+  }
+  wake_.notify_all();
+  for (auto& w : all) w->thread.join();
+}
+
+void WorkerPool::resize(std::size_t n) {
+  std::vector<std::shared_ptr<Worker>> done;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    while (active_.size() > n) {
+      active_.back()->retire = true;
+      retired_.push_back(std::move(active_.back()));
+      active_.pop_back();
     }
-    while (threads_.size() < n) {
-      const std::size_t index = threads_.size();
-      threads_.emplace_back([this, index] { run(index); });
+    while (active_.size() < n) {
+      auto w = std::make_shared<Worker>();
+      const std::uint64_t id = next_id_++;
+      w->thread = std::thread([this, w, id] { run(*w, id); });
+      active_.push_back(std::move(w));
+    }
+    // Workers that already left are joined now (at once: they have returned); the others
+    // are joined by a later resize or the destructor.
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if ((*it)->exited) {
+        done.push_back(std::move(*it));
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
   wake_.notify_all();
-  for (std::thread& t : leaving) t.join();
+  for (auto& w : done) w->thread.join();
 }
 
 std::size_t WorkerPool::size() const {
   std::lock_guard<std::mutex> g(mu_);
-  return threads_.size();
+  return active_.size();
 }
 
 bool WorkerPool::submit(Job job) {
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (threads_.empty()) return false;
+    if (active_.empty()) return false;
     queue_.push_back(std::move(job));
   }
   wake_.notify_one();
@@ -46,16 +70,19 @@ bool WorkerPool::submit(Job job) {
 
 WorkerPoolStats WorkerPool::stats() const {
   std::lock_guard<std::mutex> g(mu_);
-  return {threads_.size(), queue_.size(), busy_, completed_};
+  return {active_.size(), queue_.size(), busy_, completed_};
 }
 
-void WorkerPool::run(std::size_t index) {
-  const std::string name = "reco-worker-" + std::to_string(index);
+void WorkerPool::run(Worker& me, std::uint64_t id) {
+  const std::string name = "reco-worker-" + std::to_string(id);
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> g(mu_);
   for (;;) {
-    wake_.wait(g, [&] { return !queue_.empty() || index >= target_; });
-    if (queue_.empty()) return;  // index >= target_: this worker leaves
+    wake_.wait(g, [&] { return !queue_.empty() || me.retire; });
+    if (queue_.empty()) {  // retired, and nothing left to run
+      me.exited = true;
+      return;
+    }
     Job job = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;
