@@ -4,6 +4,10 @@
 // - One writer: Redis's main thread. Every change to the catalog (items, blend, index
 //   settings, models) and to its derived structures (popular order, popular term lists) is
 //   made under the exclusive lock, by the main thread only.
+// - The exclusive side belongs to the main thread, not to whichever thread took it: a
+//   worker may take it on the main thread's behalf (a handed-over write,
+//   module/glue/serving/write_dispatch.hpp), and the main thread adopts and releases it;
+//   the main thread's own writes meanwhile re-enter it (reco/serving/rw_lock.hpp).
 // - Readers: query workers, under the shared lock, for the whole of one query. They read
 //   only: every structure a query needs is built by the writer (see
 //   Catalog::refresh_derived); per-query scratch (visited tags, heaps, accumulators) is per
