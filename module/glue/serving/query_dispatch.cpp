@@ -52,14 +52,14 @@ int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) no
 
 void on_free(RedisModuleCtx* /*ctx*/, void* privdata) noexcept { delete static_cast<QueryTask*>(privdata); }
 
+}  // namespace
+
 bool may_block(RedisModuleCtx* ctx) {
   const int flags = RedisModule_GetContextFlags(ctx);
   return !(flags & (REDISMODULE_CTX_FLAGS_MULTI | REDISMODULE_CTX_FLAGS_LUA |
                     REDISMODULE_CTX_FLAGS_DENY_BLOCKING | REDISMODULE_CTX_FLAGS_LOADING |
                     REDISMODULE_CTX_FLAGS_REPLICATED));
 }
-
-}  // namespace
 
 QueryTask::QueryTask(const Call& call) : storage(call.args.begin(), call.args.end()) {
   args.assign(storage.begin(), storage.end());

@@ -51,6 +51,11 @@ struct QueryTask {
   bool requeue = false;  // the worker found derived structures stale
 };
 
+// Whether the command may block its client: not inside MULTI/EXEC, a script or Function,
+// a DENY_BLOCKING context, loading, or the replication stream (queries and handed-over
+// writes both run inline there).
+bool may_block(RedisModuleCtx* ctx);
+
 // Takes the task; replies (inline) or blocks the client (threaded).
 void serve(RedisModuleCtx* ctx, std::unique_ptr<QueryTask> task);
 

@@ -42,13 +42,6 @@ void on_write_free(RedisModuleCtx* /*ctx*/, void* privdata) noexcept {
   delete task;
 }
 
-bool may_block(RedisModuleCtx* ctx) {
-  const int flags = RedisModule_GetContextFlags(ctx);
-  return !(flags & (REDISMODULE_CTX_FLAGS_MULTI | REDISMODULE_CTX_FLAGS_LUA |
-                    REDISMODULE_CTX_FLAGS_DENY_BLOCKING | REDISMODULE_CTX_FLAGS_LOADING |
-                    REDISMODULE_CTX_FLAGS_REPLICATED));
-}
-
 }  // namespace
 
 std::uint64_t writes_handed_over() { return g_handed_over.load(std::memory_order_relaxed); }
