@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
       add(t->name, "dot_qq", [=](std::uint32_t i) { return t->dot_qq(c, c + i * d, d); });
       add(t->name, "l2sq_qq", [=](std::uint32_t i) { return t->l2sq_qq(c, 0.01f, c + i * d, 0.02f, d); });
       add_rows(t->name, [=](std::size_t start, std::size_t n, float* out) {
-        t->dot_rows(q, f + start * d, d, n, out);
+        t->dot_rows(q, f + start * d, d, d, n, out);
       });
     }
     add("sse-inline", "dot", [=](std::uint32_t i) { return reco::hnsw::dot(q, f + i * d, d); });

@@ -71,6 +71,8 @@ class Catalog {
   std::uint64_t version() const noexcept { return version_; }
 
   std::optional<std::uint32_t> find(std::string_view id) const noexcept;
+  // The dense id whose item id has this fingerprint (a seen-set entry), if any.
+  std::optional<std::uint32_t> find_fingerprint(std::uint64_t fp) const noexcept;
   bool live(std::uint32_t dense) const noexcept {
     return dense < items_.size() && live_[dense];
   }

@@ -5,6 +5,10 @@
 // filter speaks of dense item ids; seen items are matched through the catalog's
 // fingerprint of each id.
 //
+// A request that probes the filter many times (several sources, long posting lists) may
+// first turn the seen-set into a bitmap over dense ids (use_seen_bits): a probe is then one
+// bit test instead of a binary search over the user's fingerprints.
+//
 // A term constraint (items must carry one of the request's terms) arrives as an allow-list
 // of dense ids; with one, allows() also requires membership. blocked_estimate() and the
 // allow-list's size let an index guess, before searching, how many items can pass: a graph
@@ -52,6 +56,14 @@ class ItemFilter {
   const std::vector<std::uint32_t>* allowlist() const noexcept {
     return restricted_ ? &allow_ : nullptr;
   }
+  // From now on, the seen-set is answered by `bits` (bit id set: the item of dense id `id`
+  // is in the seen-set), covering ids below 64 * words; ids past it are not seen. The
+  // caller keeps the words alive and unchanged while the filter is used.
+  void use_seen_bits(const std::uint64_t* bits, std::size_t words) noexcept {
+    seen_bits_ = bits;
+    seen_words_ = words;
+  }
+
   // An upper bound of how many ids the seen-set and the exclusions block (the seen-set may
   // hold items that no longer exist, and the two may overlap): O(1), for planning only.
   std::size_t blocked_estimate() const noexcept {
@@ -62,6 +74,8 @@ class ItemFilter {
     if (restricted_ && !std::binary_search(allow_.begin(), allow_.end(), id)) return false;
     if (!excluded_.empty() && std::binary_search(excluded_.begin(), excluded_.end(), id))
       return false;
+    if (seen_bits_)
+      return !((id >> 6) < seen_words_ && ((seen_bits_[id >> 6] >> (id & 63)) & 1u));
     return !(seen_ && seen_->contains(fps_[id]));
   }
 
@@ -70,6 +84,8 @@ class ItemFilter {
  private:
   const SeenSet* seen_ = nullptr;
   const std::uint64_t* fps_ = nullptr;
+  const std::uint64_t* seen_bits_ = nullptr;  // replaces seen_ lookups when set
+  std::size_t seen_words_ = 0;
   std::vector<std::uint32_t> excluded_;  // sorted; per request, small
   std::vector<std::uint32_t> allow_;     // sorted, unique; meaningful when restricted_
   bool restricted_ = false;

@@ -37,8 +37,17 @@ struct Table {
   float (*dot_qq)(const std::int8_t* a, const std::int8_t* b, std::size_t n);
   // sum (sa * a_i - sb * b_i)^2
   float (*l2sq_qq)(const std::int8_t* a, float sa, const std::int8_t* b, float sb, std::size_t n);
-  // out[r] = dot(rows + r * n, q, n) for r < count: an exact scan's inner loop in one call.
-  void (*dot_rows)(const float* q, const float* rows, std::size_t n, std::size_t count, float* out);
+  // out[r] = dot(rows + r * stride, q, n) for r < count: an exact scan's inner loop in one
+  // call. stride (in floats, >= n) lets a scan read vectors stored inside larger records
+  // (a graph node's block) as well as back to back (stride == n).
+  void (*dot_rows)(const float* q, const float* rows, std::size_t n, std::size_t stride, std::size_t count,
+                   float* out);
+  // One dense layer over `rows` candidates, row-major: z[r * ldz + o] = act(sum_i
+  // wt[i * out + o] * a[r * lda + i] + bias[o]), the sum over i in order from 0 and then the
+  // bias (wt is the layer's weight transposed, [in, out]); act: max(0, x) when relu, NaN to
+  // 0; else identity. The same bits from every table (kernels/dense_layer.hpp says how).
+  void (*dense_layer)(const float* wt, const float* bias, std::size_t out, std::size_t in, const float* a,
+                      std::size_t lda, std::size_t rows, float* z, std::size_t ldz, bool relu);
 };
 
 // The tables (module/engine/kernels/). Those of an instruction set the CPU lacks must not

@@ -75,8 +75,9 @@ class Model {
 
   struct Layer {
     std::uint32_t in = 0, out = 0;
-    Vec<float> weight;  // [out, in] row-major
-    Vec<float> bias;    // [out]
+    Vec<float> weight;    // [out, in] row-major
+    Vec<float> weight_t;  // [in, out]: the batch kernel's layout (layers after the first)
+    Vec<float> bias;      // [out]
   };
   struct FieldWeights {
     Vec<float> linear;   // rows_count()

@@ -138,6 +138,12 @@ std::optional<std::uint32_t> Catalog::find(std::string_view id) const noexcept {
   return it->second;
 }
 
+std::optional<std::uint32_t> Catalog::find_fingerprint(std::uint64_t fp) const noexcept {
+  auto it = by_fp_.find(fp);
+  if (it == by_fp_.end()) return std::nullopt;
+  return it->second;
+}
+
 bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
   // Validate everything before touching anything.
   if (u.vector) {

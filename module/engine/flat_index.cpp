@@ -103,7 +103,7 @@ std::vector<Hit> FlatIndex::search(std::span<const float> query, std::size_t k,
     // One vectorised dot product a row (Eigen's row-major matrix-vector kernel was measured
     // ~2x slower once the vectors no longer fit in cache, bench/flat_index_bench), by the
     // active kernels (reco/kernels.hpp), the chunk in one call.
-    kern.dot_rows(q.data(), rows_.data() + start * dim_, dim_, rows, scores.data());
+    kern.dot_rows(q.data(), rows_.data() + start * dim_, dim_, dim_, rows, scores.data());
     for (std::size_t r = 0; r < rows; ++r) {
       const std::uint32_t id = static_cast<std::uint32_t>(start + r);
       float s = scores[r];

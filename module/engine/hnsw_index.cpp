@@ -726,6 +726,28 @@ std::vector<Hit> HnswIndex::search(std::span<const float> query, std::size_t k,
     if (const auto* allow = filter.allowlist()) {
       for (std::uint32_t id : *allow)
         if (id < slot_count_) consider(id);
+    } else if (metric_ != Metric::L2 && (params_.quant == HnswQuant::None || params_.keep_float)) {
+      // Inner products of a whole run of slots in one kernel call (the float vectors sit
+      // at a fixed stride: inside the level-0 blocks, or back to back in floats_), then
+      // the selection's bar; a slot's state and the filter are read only for the few
+      // scores that pass it, so a scan touches the vectors and little else.
+      const kernels::Table& kern = kernels::active();
+      constexpr std::size_t kRun = 256;
+      float scores[kRun];
+      const std::size_t per_page = std::size_t(1) << page_shift_;
+      for (std::size_t start = 0, rows = 0; start < slot_count_; start += rows) {
+        rows = std::min({kRun, slot_count_ - start, per_page - (start & (per_page - 1))});
+        const auto first = static_cast<std::uint32_t>(start);
+        if (params_.quant == HnswQuant::None)
+          kern.dot_rows(q, Impl::fvec(*this, first), dim_, block_words_, rows, scores);
+        else
+          kern.dot_rows(q, floats_.data() + start * dim_, dim_, dim_, rows, scores);
+        for (std::size_t r = 0; r < rows; ++r) {
+          const auto s = static_cast<std::uint32_t>(start + r);
+          if (!top.admits(scores[r], s) || Impl::state(*this, s) != kLive || !filter.allows(s)) continue;
+          top.push(scores[r], s);
+        }
+      }
     } else {
       for (std::uint32_t s = 0; s < slot_count_; ++s) consider(s);
     }

@@ -4,11 +4,11 @@
 // GCC/Clang vector types (4 lanes, which every x86-64 and AArch64 target has), specialised
 // for each padded dot width up to 64 so that the loop over a row is fully unrolled and the
 // user vector stays in registers for the whole batch. The MLP after its first layer runs on
-// blocks of candidates as small matrix products (Eigen), so each layer's weights are read
-// once per block rather than once per candidate.
+// blocks of 64 candidates through the run-time kernels' dense layer (output units as vector
+// lanes, a few candidates per weight load, reco/kernel_table.hpp), and its scores are the
+// same bits on every CPU.
 #include "reco/model.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "reco/error.hpp"
+#include "reco/kernels.hpp"
 #include "reco/safetensors.hpp"
 
 namespace reco {
@@ -358,6 +359,11 @@ std::shared_ptr<const Model> Model::parse(std::string_view bytes) {
       layer.out = static_cast<std::uint32_t>(out_w);
       layer.weight = std::move(wt.data);
       layer.bias = std::move(bt.data);
+      if (i > 0) {  // the batch kernel reads layers after the first transposed
+        layer.weight_t.resize(layer.weight.size());
+        for (std::size_t o = 0; o < out_w; ++o)
+          for (std::size_t k = 0; k < in_w; ++k) layer.weight_t[k * out_w + o] = layer.weight[o * in_w + k];
+      }
       m->layers_.push_back(std::move(layer));
       in_w = out_w;
     }
@@ -471,13 +477,16 @@ void Model::score(const UserSide& user, const float* rows, std::span<const std::
     dot_batch_any(user.p.data(), dot_len_, user.c, rows, stride_, ids.data(), n, out.data());
 
   if (schema_.has_mlp) {
-    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    // Blocks of candidates, row-major, through the active kernels' dense layer
+    // (reco/kernel_table.hpp): the output units are the vector lanes, so the bits do not
+    // depend on the CPU, and no layer's input is ever transposed.
     constexpr std::size_t kBlock = 64;
+    const kernels::Table& kern = kernels::active();
     std::size_t widest = h_len_;
     for (const Layer& l : layers_) widest = std::max<std::size_t>(widest, l.out);
-    Vec<float> buf(2 * widest * kBlock);
-    float* a_buf = buf.data();
-    float* b_buf = buf.data() + widest * kBlock;
+    thread_local std::vector<float> buf;
+    if (buf.size() < 2 * widest * kBlock) buf.assign(2 * widest * kBlock, 0.0f);
+    const v4f zero = {0, 0, 0, 0};
     for (std::size_t k0 = 0; k0 < n; k0 += kBlock) {
       const std::size_t B = std::min(kBlock, n - k0);
       if (layers_.size() == 1) {  // no hidden layer: the first layer is the output
@@ -485,8 +494,9 @@ void Model::score(const UserSide& user, const float* rows, std::span<const std::
           out[k0 + j] += user.h[0] + rows[std::size_t(ids[k0 + j]) * stride_ + dot_len_];
         continue;
       }
-      // a_j = relu(h_u + h_i), h0 padded to h_len_ (the padding is 0 on both sides).
-      const v4f zero = {0, 0, 0, 0};
+      float* a_buf = buf.data();
+      float* b_buf = buf.data() + widest * kBlock;
+      // a = relu(h_u + h_i), h_len_ wide (a multiple of 4; the padding is 0 on both sides).
       for (std::size_t j = 0; j < B; ++j) {
         if (k0 + j + 4 < n) {
           const char* next = reinterpret_cast<const char*>(rows + std::size_t(ids[k0 + j + 4]) * stride_ + dot_len_);
@@ -500,19 +510,15 @@ void Model::score(const UserSide& user, const float* rows, std::span<const std::
           std::memcpy(a + k, &x, sizeof x);
         }
       }
+      std::size_t lda = h_len_;
       for (std::size_t li = 1; li < layers_.size(); ++li) {
         const Layer& l = layers_[li];
-        Eigen::Map<const RowMajor> W(l.weight.data(), l.out, l.in);
-        Eigen::Map<const Eigen::VectorXf> bias(l.bias.data(), l.out);
-        const Eigen::Index lda = li == 1 ? Eigen::Index(h_len_) : Eigen::Index(l.in);
-        Eigen::Map<const Eigen::MatrixXf, 0, Eigen::OuterStride<>> A(a_buf, l.in, B, Eigen::OuterStride<>(lda));
-        Eigen::Map<Eigen::MatrixXf> Z(b_buf, l.out, B);
-        Z.noalias() = W * A;
-        Z.colwise() += bias;
-        if (li + 1 < layers_.size()) Z = Z.cwiseMax(0.0f);
+        kern.dense_layer(l.weight_t.data(), l.bias.data(), l.out, l.in, a_buf, lda, B, b_buf, l.out,
+                         li + 1 < layers_.size());
         std::swap(a_buf, b_buf);
+        lda = l.out;
       }
-      for (std::size_t j = 0; j < B; ++j) out[k0 + j] += a_buf[j];
+      for (std::size_t j = 0; j < B; ++j) out[k0 + j] += a_buf[j];  // the last layer has one unit
     }
   }
   // Absurd (finite) weights or raw values can overflow to inf - inf; a NaN would break
@@ -608,7 +614,7 @@ std::size_t Model::parameter_count() const noexcept {
 std::size_t Model::memory_bytes() const noexcept {
   std::size_t n = sizeof(Model) + schema_.json.capacity();
   for (const FieldWeights& w : weights_) n += heap_bytes(w.linear) + heap_bytes(w.embed);
-  for (const Layer& l : layers_) n += heap_bytes(l.weight) + heap_bytes(l.bias);
+  for (const Layer& l : layers_) n += heap_bytes(l.weight) + heap_bytes(l.weight_t) + heap_bytes(l.bias);
   for (const ModelField& f : schema_.fields) {
     n += sizeof(ModelField) + heap_bytes(f.vocab);
     for (const String& v : f.vocab) n += heap_bytes(v) * 2;  // the list and the map's key

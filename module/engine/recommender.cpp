@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "reco/error.hpp"
 
@@ -110,6 +111,43 @@ class CandidateSlots {
   std::size_t mask_ = 0;
 };
 
+// The user's seen-set as a bitmap over the catalog's dense ids, for one request at a time
+// per thread (the words stay allocated; only those a request set are cleared after it).
+class SeenBits {
+ public:
+  explicit SeenBits(const Catalog& catalog, const SeenSet& seen) : s_(local()) {
+    const std::size_t words = (std::size_t(catalog.id_bound()) + 63) / 64;
+    if (s_.words.size() < words) s_.words.resize(words, 0);
+    for (std::uint64_t fp : seen.fingerprints()) {
+      if (auto d = catalog.find_fingerprint(fp)) {
+        s_.words[*d >> 6] |= std::uint64_t(1) << (*d & 63);
+        s_.set.push_back(*d >> 6);
+      }
+    }
+    words_ = words;
+  }
+  ~SeenBits() {
+    for (std::uint32_t w : s_.set) s_.words[w] = 0;
+    s_.set.clear();
+  }
+  SeenBits(const SeenBits&) = delete;
+  SeenBits& operator=(const SeenBits&) = delete;
+  const std::uint64_t* data() const noexcept { return s_.words.data(); }
+  std::size_t words() const noexcept { return words_; }
+
+ private:
+  struct Scratch {
+    std::vector<std::uint64_t> words;
+    std::vector<std::uint32_t> set;  // indexes of words with a bit set
+  };
+  static Scratch& local() {
+    thread_local Scratch s;
+    return s;
+  }
+  Scratch& s_;
+  std::size_t words_ = 0;
+};
+
 std::vector<std::uint32_t> popular_recall(const Catalog& catalog, std::size_t budget,
                                           const ItemFilter& filter) {
   std::vector<std::uint32_t> out;
@@ -174,6 +212,13 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   RecommendStats& stats = result.stats;
 
   ItemFilter filter(user ? &user->seen : nullptr, catalog.fingerprints());
+  // Every source probes the filter (hundreds to thousands of times a request): one lookup
+  // per seen item up front makes each probe a bit test.
+  std::optional<SeenBits> seen_bits;
+  if (user && !user->seen.empty()) {
+    seen_bits.emplace(catalog, user->seen);
+    filter.use_seen_bits(seen_bits->data(), seen_bits->words());
+  }
   filter.exclude(req.exclude);
   filter.exclude(req.session);
   if (req.only_terms) filter.restrict_to(catalog.items_with_any_term(*req.only_terms));
@@ -259,8 +304,13 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
     return a.id < b.id;
   };
   const std::size_t keep = std::min(req.k, cands.size());
-  std::partial_sort(cands.begin(), cands.begin() + keep, cands.end(), before);
-  cands.resize(keep);
+  // Select, then sort only what is kept (a partial sort is a heap of K: slower once K is a
+  // good part of the candidates, as in a vector-only request for its whole budget).
+  if (keep < cands.size()) {
+    std::nth_element(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(keep), cands.end(), before);
+    cands.resize(keep);
+  }
+  std::sort(cands.begin(), cands.end(), before);
   result.items = std::move(cands);
   const auto t2 = Clock::now();
   stats.recall_us = micros(t0, t1);

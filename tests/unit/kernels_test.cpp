@@ -7,6 +7,7 @@
 // from it unnoticed. The scalar reference itself is checked against double precision.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -97,6 +98,54 @@ TEST(Kernels, ScalarReferenceIsRight) {
   }
 }
 
+// The ranking model's dense layer: every table gives the scalar table's bits for shapes
+// around every register-block edge (candidate counts around each table's block of C rows,
+// outputs around the 16-lane block, one input, padded leading dimensions), and the scalar
+// one agrees with double precision; relu maps negatives and NaN to 0.
+TEST(Kernels, DenseLayerGivesTheScalarBitsForEveryShape) {
+  KernelGuard guard;
+  std::mt19937_64 rng(9);
+  std::normal_distribution<float> g;
+  const Table& ref = reco::kernels::kScalar;
+  for (const std::size_t out : {1, 2, 15, 16, 17, 32, 33}) {
+    for (const std::size_t in : {1, 3, 16, 33}) {
+      for (const std::size_t rows : {1, 3, 4, 7, 8, 9, 64}) {
+        const std::size_t lda = in + 2, ldz = out + 1;
+        std::vector<float> wt(in * out), bias(out), a(rows * lda);
+        for (auto& x : wt) x = g(rng);
+        for (auto& x : bias) x = g(rng);
+        for (auto& x : a) x = g(rng);
+        a[0] = std::nanf("");  // one NaN input: row 0's outputs are NaN before relu
+        for (const bool relu : {false, true}) {
+          std::vector<float> want(rows * ldz, -7.0f), got(rows * ldz, -7.0f);
+          ref.dense_layer(wt.data(), bias.data(), out, in, a.data(), lda, rows, want.data(), ldz, relu);
+          for (std::size_t r = 1; r < rows; ++r)
+            for (std::size_t o = 0; o < out; ++o) {
+              double s = bias[o];
+              for (std::size_t i = 0; i < in; ++i) s += double(wt[i * out + o]) * a[r * lda + i];
+              if (relu) s = std::max(s, 0.0);
+              ASSERT_NEAR(want[r * ldz + o], s, 1e-4 * (std::fabs(s) + 1));
+            }
+          for (std::size_t o = 0; o < out; ++o) {
+            if (relu) ASSERT_EQ(want[o], 0.0f);
+            else ASSERT_TRUE(std::isnan(want[o]));
+          }
+          for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(want[r * ldz + out], -7.0f);  // padding untouched
+          for (const auto& name : kernel_names()) {
+            SCOPED_TRACE(std::string(name) + " out " + std::to_string(out) + " in " + std::to_string(in) +
+                         " rows " + std::to_string(rows));
+            std::fill(got.begin(), got.end(), -7.0f);
+            table_of(name).dense_layer(wt.data(), bias.data(), out, in, a.data(), lda, rows, got.data(), ldz,
+                                       relu);
+            for (std::size_t e = 0; e < got.size(); ++e)
+              ASSERT_TRUE(same_bits(got[e], want[e]) || (std::isnan(got[e]) && std::isnan(want[e]))) << e;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Every table against the scalar one, and the header's inline kernels (what the graph walk
 // inlines when the SSE kernels are active) against it too.
 TEST(Kernels, EveryKernelGivesTheScalarBitsAtEveryLengthAndAlignment) {
@@ -136,13 +185,16 @@ TEST(Kernels, EveryKernelGivesTheScalarBitsAtEveryLengthAndAlignment) {
         ASSERT_TRUE(same_bits(reco::hnsw::l2sq_q(a, x, sa, n), ref.l2sq_q(a, x, sa, n)));
         ASSERT_TRUE(same_bits(reco::hnsw::dot_qq(x, y, n), ref.dot_qq(x, y, n)));
         ASSERT_TRUE(same_bits(reco::hnsw::l2sq_qq(x, sa, y, sb, n), ref.l2sq_qq(x, sa, y, sb, n)));
-        // dot_rows: rows of n floats back to back (so most rows start unaligned).
-        const std::size_t rows = std::min<std::size_t>(8, (kMax + kShift - oa) / n);
-        k.dot_rows(b, fa.data() + oa, n, rows, out.data());
-        ref.dot_rows(b, fa.data() + oa, n, rows, want.data());
-        for (std::size_t r = 0; r < rows; ++r) {
-          ASSERT_TRUE(same_bits(out[r], want[r])) << "row " << r;
-          ASSERT_TRUE(same_bits(out[r], ref.dot(fa.data() + oa + r * n, b, n))) << "row " << r;
+        // dot_rows: rows of n floats back to back (so most rows start unaligned), and rows
+        // inside longer records (stride n + 3, as a graph block holds its vector).
+        for (const std::size_t stride : {n, n + 3}) {
+          const std::size_t rows = std::min<std::size_t>(8, (kMax + kShift - oa - n) / stride + 1);
+          k.dot_rows(b, fa.data() + oa, n, stride, rows, out.data());
+          ref.dot_rows(b, fa.data() + oa, n, stride, rows, want.data());
+          for (std::size_t r = 0; r < rows; ++r) {
+            ASSERT_TRUE(same_bits(out[r], want[r])) << "row " << r << " stride " << stride;
+            ASSERT_TRUE(same_bits(out[r], ref.dot(fa.data() + oa + r * stride, b, n))) << "row " << r;
+          }
         }
       }
     }

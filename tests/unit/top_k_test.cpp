@@ -50,15 +50,38 @@ TEST(TopK, TiesBreakTowardSmallerIdWhateverTheArrivalOrder) {
   EXPECT_EQ(got[1].id, 0u);
 }
 
-TEST(TopK, AdmitsReflectsTheCurrentKthBest) {
+TEST(TopK, AdmitsNeverRefusesOneThatBelongs) {
+  // admits() may say yes to a candidate a later selection drops, never no to one that
+  // belongs; once 2k are buffered, the k-th best is the bar.
   reco::TopK t(2);
   EXPECT_TRUE(t.admits(-100.0f, 1));
   t.push(1.0f, 1);
   t.push(2.0f, 2);
+  t.push(0.0f, 4);
+  t.push(-1.0f, 5);  // 2k buffered: the best two are kept, (1.0, id 1) is the bar
   EXPECT_FALSE(t.admits(0.5f, 3));
   EXPECT_FALSE(t.admits(1.0f, 3));  // tie with a smaller id already kept
   EXPECT_TRUE(t.admits(1.0f, 0));   // tie with a larger id: enters
   EXPECT_TRUE(t.admits(1.5f, 3));
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(TopK, AdmitsIsConsistentWithTheFinalAnswer) {
+  // Feeding only what admits() accepts must give the same answer as feeding everything.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> score(0, 30);
+  for (int round = 0; round < 30; ++round) {
+    const std::size_t k = 1 + round * 3;
+    reco::TopK gated(k), all(k);
+    for (std::uint32_t id = 0; id < 500; ++id) {
+      const float s = float(score(rng));
+      all.push(s, id);
+      if (gated.admits(s, id)) gated.push(s, id);
+    }
+    auto a = gated.take_sorted(), b = all.take_sorted();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i].id, b[i].id) << "round " << round;
+  }
 }
 
 TEST(TopK, ZeroKAdmitsNothing) {

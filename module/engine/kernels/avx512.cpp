@@ -21,6 +21,7 @@
 #include <immintrin.h>
 
 #include "reco/kernel_table.hpp"
+#include "dense_layer.hpp"
 
 namespace reco::kernels {
 namespace {
@@ -160,12 +161,19 @@ float l2sq_qq(const std::int8_t* a, float sa, const std::int8_t* b, float sb, st
       });
 }
 
-void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t count, float* out) {
-  for (std::size_t r = 0; r < count; ++r) out[r] = dot_impl(rows + r * n, q, n);
+void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t stride, std::size_t count,
+              float* out) {
+  for (std::size_t r = 0; r < count; ++r) out[r] = dot_impl(rows + r * stride, q, n);
+}
+
+// Candidates per pass: as many accumulators as this instruction set's registers hold.
+void dense_layer(const float* wt, const float* bias, std::size_t out, std::size_t in, const float* a,
+                 std::size_t lda, std::size_t rows, float* z, std::size_t ldz, bool relu) {
+  dense_layer_lanes<8>(wt, bias, out, in, a, lda, rows, z, ldz, relu);
 }
 
 }  // namespace
 
-constinit const Table kAvx512 = {"avx512", false, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows};
+constinit const Table kAvx512 = {"avx512", false, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows, dense_layer};
 
 }  // namespace reco::kernels

@@ -4,6 +4,7 @@
 #include "reco/hnsw_distance.hpp"
 #include "reco/hnsw_quantizer.hpp"
 #include "reco/kernel_table.hpp"
+#include "dense_layer.hpp"
 
 namespace reco::kernels {
 namespace {
@@ -21,13 +22,14 @@ float l2sq_qq(const std::int8_t* a, float sa, const std::int8_t* b, float sb, st
 // Two rows at a time, each summed in its own (the shared) order: the query is loaded once
 // for both, which is what brought the scan back to the speed of the Eigen loop it replaced
 // (one row at a time was ~10% slower at 64 dims, bench/kernel_bench).
-void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t count, float* out) {
+void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t stride, std::size_t count,
+              float* out) {
   using hnsw::FV;
   using hnsw::loadv;
   std::size_t r = 0;
   for (; r + 2 <= count; r += 2) {
-    const float* a = rows + r * n;
-    const float* b = a + n;
+    const float* a = rows + r * stride;
+    const float* b = a + stride;
     FV a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -57,15 +59,21 @@ void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t coun
     out[r] = sa;
     out[r + 1] = sb;
   }
-  if (r < count) out[r] = hnsw::dot(rows + r * n, q, n);
+  if (r < count) out[r] = hnsw::dot(rows + r * stride, q, n);
+}
+
+// Candidates per pass: as many accumulators as this instruction set's registers hold.
+void dense_layer(const float* wt, const float* bias, std::size_t out, std::size_t in, const float* a,
+                 std::size_t lda, std::size_t rows, float* z, std::size_t ldz, bool relu) {
+  dense_layer_lanes<2>(wt, bias, out, in, a, lda, rows, z, ldz, relu);
 }
 
 }  // namespace
 
 #if defined(__x86_64__)
-constinit const Table kGeneric = {"sse", true, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows};
+constinit const Table kGeneric = {"sse", true, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows, dense_layer};
 #else
-constinit const Table kGeneric = {"generic", true, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows};
+constinit const Table kGeneric = {"generic", true, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows, dense_layer};
 #endif
 
 }  // namespace reco::kernels

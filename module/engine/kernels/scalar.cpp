@@ -55,12 +55,24 @@ float l2sq_qq(const std::int8_t* a, float sa, const std::int8_t* b, float sb, st
   });
 }
 
-void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t count, float* out) {
-  for (std::size_t r = 0; r < count; ++r) out[r] = dot(rows + r * n, q, n);
+void dot_rows(const float* q, const float* rows, std::size_t n, std::size_t stride, std::size_t count,
+              float* out) {
+  for (std::size_t r = 0; r < count; ++r) out[r] = dot(rows + r * stride, q, n);
+}
+
+void dense_layer(const float* wt, const float* bias, std::size_t out, std::size_t in, const float* a,
+                 std::size_t lda, std::size_t rows, float* z, std::size_t ldz, bool relu) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < out; ++o) {
+      float s = 0;
+      for (std::size_t i = 0; i < in; ++i) s += wt[i * out + o] * a[r * lda + i];
+      s += bias[o];
+      z[r * ldz + o] = relu ? (s > 0.0f ? s : 0.0f) : s;
+    }
 }
 
 }  // namespace
 
-constinit const Table kScalar = {"scalar", false, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows};
+constinit const Table kScalar = {"scalar", false, dot, l2sq, dot_q, l2sq_q, dot_qq, l2sq_qq, dot_rows, dense_layer};
 
 }  // namespace reco::kernels
