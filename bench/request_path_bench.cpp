@@ -37,6 +37,8 @@
 #include "bench_common.hpp"
 #include "ml_ranker.hpp"
 #include "ml_world.hpp"
+#include <hnswlib/hnswlib.h>
+
 #include "reco/catalog.hpp"
 #include "reco/fingerprint.hpp"
 #include "reco/kernels.hpp"
@@ -57,6 +59,7 @@ struct Options {
   std::size_t block = 50;    // users per op per round
   std::size_t world_users = 0;  // 0: the shape's own (popularity comes from all of them)
   bool ef_sweep = false;
+  bool hnswlib = false;  // also the baseline's hnswlib vector stage on the same world
   std::string only;  // one op only (for profiling)
   std::string kernel;
   std::uint64_t seed = 11;
@@ -65,7 +68,7 @@ struct Options {
 
 const char* kUsage =
     "usage: request_path_bench [--shape ml1m|100k|all] [--users N] [--rounds R] [--block B]\n"
-    "         [--world-users N] [--ef-sweep] [--only vector|term|blend|ranked] [--kernel NAME]\n"
+    "         [--world-users N] [--ef-sweep] [--hnswlib] [--only vector|term|blend|ranked] [--kernel NAME]\n"
     "         [--cpu C] [--seed S]\n";
 
 Shape shape_of(const std::string& name, const Options& o) {
@@ -191,8 +194,9 @@ std::vector<std::uint32_t> exact_unseen(const World& w, const User& u, std::size
 // Recall@200 of the vector source (mean and min over the queried users) at `ef` (0: the rule).
 std::pair<double, double> vector_recall(const Loaded& L, const World& w,
                                         const std::vector<std::vector<std::uint32_t>>& truth,
-                                        std::size_t ef, double* us_median) {
+                                        std::size_t ef, double* us_median, char* by_seen = nullptr) {
   double sum = 0, lo = 1;
+  double bsum[3] = {}, bn[3] = {};  // by seen-set size: < 100, 100..299, >= 300
   std::vector<double> us;
   std::string key;
   for (std::size_t j = 0; j < truth.size(); ++j) {
@@ -209,16 +213,79 @@ std::pair<double, double> vector_recall(const Loaded& L, const World& w,
     const double rec = double(hit) / double(truth[j].size());
     sum += rec;
     lo = std::min(lo, rec);
+    const std::size_t ns = w.users[j].seen.size(), b = ns < 100 ? 0 : ns < 300 ? 1 : 2;
+    bsum[b] += rec, bn[b] += 1;
+    if (rec < 0.5 && std::getenv("RECO_BENCH_DEBUG"))
+    {
+      const User& u = w.users[j];
+      double n2 = 0;
+      for (float x : u.vec) n2 += double(x) * x;
+      auto cos_of = [&](std::uint32_t l) {
+        double d = 0;
+        for (std::size_t x = 0; x < w.dim; ++x) d += u.vec[x] * w.unit[std::size_t(l) * w.dim + x];
+        return d / std::sqrt(n2);
+      };
+      double tmax = -2, tmin = 2, gmax = -2, gmin = 2;
+      for (std::uint32_t l : truth[j]) tmax = std::max(tmax, cos_of(l)), tmin = std::min(tmin, cos_of(l));
+      for (const auto& it : res.items) {
+        const double c = cos_of(label_of(L.cat->item(it.id).id.data(), L.cat->item(it.id).id.size()));
+        gmax = std::max(gmax, c), gmin = std::min(gmin, c);
+      }
+      std::printf("      user %zu: recall %.3f, seen %zu, got %zu; truth cos %.3f..%.3f, got %.3f..%.3f\n", j, rec,
+                  L.users[j].seen.size(), res.items.size(), tmin, tmax, gmin, gmax);
+    }
   }
   *us_median = pct(us, 0.5);
+  if (by_seen)
+    std::snprintf(by_seen, 128, "by |seen|: <100 %.3f (%g users), 100-299 %.3f (%g), >=300 %.3f (%g)",
+                  bn[0] ? bsum[0] / bn[0] : 0.0, bn[0], bn[1] ? bsum[1] / bn[1] : 0.0, bn[1],
+                  bn[2] ? bsum[2] / bn[2] : 0.0, bn[2]);
   return {sum / double(truth.size()), lo};
+}
+
+// The original pipeline's vector stage on the same world: hnswlib (M 16, ef_construction
+// 200, inner product on unit vectors), k = 200 + |seen| with ef = max(200, k), the seen items
+// dropped, the first 200 kept (stack_baseline_bench's client does exactly this).
+void hnswlib_recall(const World& w, const std::vector<std::vector<std::uint32_t>>& truth) {
+  const auto t0 = Clock::now();
+  hnswlib::InnerProductSpace space(w.dim);
+  hnswlib::HierarchicalNSW<float> h(&space, w.n, 16, 200, 100);
+  for (std::uint32_t i = 0; i < w.n; ++i) h.addPoint(w.unit.data() + std::size_t(i) * w.dim, i);
+  const double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  double sum = 0, lo = 1;
+  std::vector<double> us;
+  for (std::size_t j = 0; j < truth.size(); ++j) {
+    const User& u = w.users[j];
+    std::vector<float> q(u.vec);
+    double n2 = 0;
+    for (float x : q) n2 += double(x) * x;
+    for (float& x : q) x = float(x / std::sqrt(n2));
+    const auto a = Clock::now();
+    const std::size_t k = std::min<std::size_t>(200 + u.seen.size(), w.n);
+    h.setEf(std::max<std::size_t>(200, k));
+    auto pq = h.searchKnn(q.data(), k);
+    std::vector<std::pair<float, std::uint32_t>> got;
+    for (; !pq.empty(); pq.pop())
+      if (!u.has_seen(std::uint32_t(pq.top().second))) got.push_back({pq.top().first, std::uint32_t(pq.top().second)});
+    std::reverse(got.begin(), got.end());
+    if (got.size() > 200) got.resize(200);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+    std::size_t hit = 0;
+    for (const auto& g : got) hit += std::binary_search(truth[j].begin(), truth[j].end(), g.second);
+    const double rec = double(hit) / double(truth[j].size());
+    sum += rec;
+    lo = std::min(lo, rec);
+  }
+  std::printf("  baseline hnswlib vector stage (k = 200 + |seen|, ef = max(200, k); built in %.1f s): recall mean %.4f, "
+              "min %.4f, p50 %.1f us\n",
+              build_s, sum / double(truth.size()), lo, pct(us, 0.5));
 }
 
 void run_shape(const std::string& name, const Options& o) {
   const Shape s = shape_of(name, o);
   auto t0 = Clock::now();
-  const World w = make_world(s, o.seed);
-  const RankModel m(s.users, s.items, o.seed + 7);
+  const World w = make_world(s, o.seed + s.items);  // the seeds of stack_baseline_bench
+  const RankModel m(s.users, s.items, o.seed * 7 + 1);
   const std::size_t queried = std::min(o.users, w.users.size());
   const Loaded L = load(w, s, m, queried);
   const double load_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -266,13 +333,16 @@ void run_shape(const std::string& name, const Options& o) {
   std::vector<std::vector<std::uint32_t>> truth;
   for (std::size_t j = 0; j < queried; ++j) truth.push_back(exact_unseen(w, w.users[j], 200));
   double med = 0;
-  auto [mean, lo] = vector_recall(L, w, truth, 0, &med);
-  std::printf("  vector source recall@200 vs exact (unseen items), default ef: mean %.4f, min %.4f (p50 %.1f us)\n",
-              mean, lo, med);
+  char by_seen[128] = "";
+  auto [mean, lo] = vector_recall(L, w, truth, 0, &med, by_seen);
+  std::printf("  vector source recall@200 vs exact (unseen items), default ef: mean %.4f, min %.4f (p50 %.1f us)\n"
+              "    %s\n",
+              mean, lo, med, by_seen);
+  if (o.hnswlib) hnswlib_recall(w, truth);
   if (o.ef_sweep && !L.cat->searches_exactly()) {
     for (std::size_t ef : {200, 300, 400, 600, 800}) {
-      auto [me, mi] = vector_recall(L, w, truth, ef, &med);
-      std::printf("    EF %4zu: recall mean %.4f, min %.4f, p50 %.1f us\n", ef, me, mi, med);
+      auto [me, mi] = vector_recall(L, w, truth, ef, &med, by_seen);
+      std::printf("    EF %4zu: recall mean %.4f, min %.4f, p50 %.1f us; %s\n", ef, me, mi, med, by_seen);
     }
   }
 }
@@ -296,6 +366,7 @@ int main(int argc, char** argv) {
       else if (a == "--block") o.block = std::max<std::size_t>(1, parse_size(a, next()));
       else if (a == "--world-users") o.world_users = parse_size(a, next());
       else if (a == "--ef-sweep") o.ef_sweep = true;
+      else if (a == "--hnswlib") o.hnswlib = true;
       else if (a == "--only") o.only = next();
       else if (a == "--kernel") o.kernel = next();
       else if (a == "--cpu") o.cpu = int(parse_size(a, next()));

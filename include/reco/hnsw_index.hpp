@@ -75,6 +75,8 @@ class HnswIndex final : public VectorIndex {
                                  std::size_t live) noexcept;
   static constexpr std::size_t kMaxLevel = 15;
   static constexpr std::size_t kMaxLinks = 1024;  // bound on m0 (and m): a walk's stack buffer
+  // A query's beam on the upper levels is ef / 8 long, at most this (hnsw_index.cpp, search).
+  static constexpr std::size_t kUpperEf = 32;
 
   HnswIndex(std::size_t dim, Metric metric, const HnswParams& params = {});
   ~HnswIndex() override;

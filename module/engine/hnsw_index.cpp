@@ -367,6 +367,14 @@ struct HnswIndex::Impl {
   template <class D, class Allow>
   static void walk(const HnswIndex& x, const D& dist, std::uint32_t ep, float ep_d, int lvl,
                    std::size_t ef, const Allow& allow, bool allow_reads_header = true) {
+    const std::uint64_t seed = pack(ep_d, ep);
+    walk(x, dist, std::span<const std::uint64_t>(&seed, 1), lvl, ef, allow, allow_reads_header);
+  }
+
+  // The same from several entry points (packed (distance, slot), distinct slots).
+  template <class D, class Allow>
+  static void walk(const HnswIndex& x, const D& dist, std::span<const std::uint64_t> seeds, int lvl,
+                   std::size_t ef, const Allow& allow, bool allow_reads_header = true) {
     hnsw::WalkScratch& scratch = hnsw::WalkScratch::local();
     auto& cand = scratch.cand;
     auto& res = scratch.result;
@@ -374,11 +382,20 @@ struct HnswIndex::Impl {
     cand.clear();
     res.clear();
     vis.begin(x.slot_count_);
-    vis.mark(ep);
     const auto min_first = std::greater<std::uint64_t>();
-    cand.push_back(pack(ep_d, ep));
-    if (allow(ep)) res.push_back(pack(ep_d, ep));
-    float bound = res.size() >= ef ? ep_d : std::numeric_limits<float>::infinity();
+    for (const std::uint64_t sd : seeds) {
+      vis.mark(slot_of(sd));
+      cand.push_back(sd);
+      std::push_heap(cand.begin(), cand.end(), min_first);
+      if (!allow(slot_of(sd))) continue;
+      res.push_back(sd);
+      std::push_heap(res.begin(), res.end());
+      if (res.size() > ef) {
+        std::pop_heap(res.begin(), res.end());
+        res.pop_back();
+      }
+    }
+    float bound = res.size() >= ef ? dist_of(res.front()) : std::numeric_limits<float>::infinity();
     const View v = view(x);
     std::uint32_t fresh[kMaxLinks];
     while (!cand.empty()) {
@@ -764,15 +781,31 @@ std::vector<Hit> HnswIndex::search(std::span<const float> query, std::size_t k,
   Impl::with_dist(*this, q, [&](const auto& dist) {
     std::uint32_t ep = entry_;
     float d = dist(ep);
-    Impl::greedy(*this, dist, ep, d, max_level_, 0);
+    std::uint64_t seeds_buf[kUpperEf] = {pack(d, ep)};
+    std::span<const std::uint64_t> seeds(seeds_buf, 1);
+    if (max_level_ >= 1) {
+      // A short beam on every upper level (ef / 8 long, at most kUpperEf), each seeded with
+      // the whole list of the level above, and the last list seeds level 0. A greedy
+      // descent (one node per level) can end in the wrong cluster of well-separated data,
+      // and level 0's short links rarely lead out of it: at 100k x 64 in 200 clusters,
+      // K=200 with the seen-set, recall@200 goes 0.82 -> 0.95 for ~15% more time; at K=10
+      // and ef 64 it costs ~6% (bench/RESULTS.md, "The request path").
+      const std::size_t upper_ef = std::clamp<std::size_t>(ef / 8, 1, kUpperEf);
+      for (int l = max_level_; l >= 1; --l) {
+        Impl::walk(*this, dist, seeds, l, upper_ef, [](std::uint32_t) { return true; }, false);
+        auto& up = scratch.result;
+        std::copy(up.begin(), up.end(), seeds_buf);
+        seeds = {seeds_buf, up.size()};
+      }
+    }
     if (filter.empty() && tomb_count_ == 0) {
       // Without tombstones every node a walk reaches is live (free slots have no links).
-      Impl::walk(*this, dist, ep, d, 0, ef, [](std::uint32_t) { return true; }, false);
+      Impl::walk(*this, dist, seeds, 0, ef, [](std::uint32_t) { return true; }, false);
     } else if (filter.empty()) {
-      Impl::walk(*this, dist, ep, d, 0, ef,
+      Impl::walk(*this, dist, seeds, 0, ef,
                  [v = Impl::view(*this)](std::uint32_t s) { return v.state(s) == kLive; });
     } else {
-      Impl::walk(*this, dist, ep, d, 0, ef, [v = Impl::view(*this), &filter](std::uint32_t s) {
+      Impl::walk(*this, dist, seeds, 0, ef, [v = Impl::view(*this), &filter](std::uint32_t s) {
         return v.state(s) == kLive && filter.allows(s);
       });
     }
