@@ -1,4 +1,4 @@
-// RECO.CATALOG.CREATE / DROP / INFO / LIST.
+// RECO.CATALOG.CREATE / DROP / INFO / LIST / CONFIG GET|SET.
 //
 // Catalogs are node-level objects, not keys, so these commands declare no keys (they run on
 // whichever node they are sent to; a loader sends them to every master). Writes replicate
@@ -134,40 +134,39 @@ bool is_index_setting(std::string_view name) {
   return equals_nocase(name, "EF_RUNTIME") || equals_nocase(name, "EXACT_BELOW");
 }
 
-// RECO.CATALOG.CONFIG <catalog> SET <param> <value> [<param> <value> ...]
-// RECO.CATALOG.CONFIG <catalog> GET [<param> ...]
-void catalog_config(const Call& call) {
-  const Catalog& c = registry().get(call.args[1]);
-  std::string_view verb = call.args[2];
+// RECO.CATALOG.CONFIG GET <catalog> [<param> ...]
+// (a subcommand: args[0] is the container, args[1] "GET", args[2] the catalog)
+void catalog_config_get(const Call& call) {
+  const Catalog& c = registry().get(call.args[2]);
   std::span<const std::string_view> rest = call.args.subspan(3);
-  if (equals_nocase(verb, "GET")) {
-    InfoReply r;
-    auto add_index = [&](std::string_view name) {
-      if (equals_nocase(name, "EF_RUNTIME")) r.add("EF_RUNTIME", c.index_config().ef_runtime);
-      else r.add("EXACT_BELOW", c.index_config().exact_below);
-    };
-    if (rest.empty()) {
-      for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
-      add_index("EF_RUNTIME");
-      add_index("EXACT_BELOW");
-    }
-    for (std::string_view name : rest) {
-      if (is_index_setting(name)) {
-        add_index(name);
-      } else if (auto v = blend_param(c.blend(), name)) {
-        r.add(upper(name), *v);
-      } else {
-        throw Error("unknown parameter " + quoted(name));
-      }
-    }
-    r.send(call.ctx);
-    return;
+  InfoReply r;
+  auto add_index = [&](std::string_view name) {
+    if (equals_nocase(name, "EF_RUNTIME")) r.add("EF_RUNTIME", c.index_config().ef_runtime);
+    else r.add("EXACT_BELOW", c.index_config().exact_below);
+  };
+  if (rest.empty()) {
+    for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
+    add_index("EF_RUNTIME");
+    add_index("EXACT_BELOW");
   }
-  if (!equals_nocase(verb, "SET")) throw Error("CONFIG takes GET or SET");
-  // GET must work on a replica, so the command is not flagged "write"; SET guards itself.
-  const int flags = RedisModule_GetContextFlags(call.ctx);
-  if ((flags & REDISMODULE_CTX_FLAGS_SLAVE) && !(flags & REDISMODULE_CTX_FLAGS_REPLICATED))
-    throw ReplyError{"READONLY You can't write against a read only replica."};
+  for (std::string_view name : rest) {
+    if (is_index_setting(name)) {
+      add_index(name);
+    } else if (auto v = blend_param(c.blend(), name)) {
+      r.add(upper(name), *v);
+    } else {
+      throw Error("unknown parameter " + quoted(name));
+    }
+  }
+  r.send(call.ctx);
+}
+
+// RECO.CATALOG.CONFIG SET <catalog> <param> <value> [<param> <value> ...]
+// Flagged "write deny-oom", so Redis itself refuses it on a replica, under CLIENT PAUSE
+// WRITE and in read-only scripts.
+void catalog_config_set(const Call& call) {
+  const Catalog& c = registry().get(call.args[2]);
+  std::span<const std::string_view> rest = call.args.subspan(3);
   if (rest.empty() || rest.size() % 2 != 0) throw Error("SET takes <param> <value> pairs");
   reject_duplicates("SET", rest, 2);
   // All or nothing: apply to copies, install only when every pair was accepted.
@@ -189,7 +188,7 @@ void catalog_config(const Call& call) {
     if (!set_blend_param(blend, name, v, &why)) throw Error(why);
   }
   {
-    auto w = registry().write(call.args[1]);
+    auto w = registry().write(call.args[2]);
     w->set_query_settings(ef, exact_below);
     w->set_blend(blend);
   }
@@ -213,9 +212,14 @@ int register_catalog_commands(RedisModuleCtx* ctx) {
       {"reco.catalog.drop", run<catalog_drop, 2>, "write", 0, 0, 0},
       {"reco.catalog.info", run<catalog_info, 2>, "readonly fast", 0, 0, 0},
       {"reco.catalog.list", run<catalog_list, 1>, "readonly fast", 0, 0, 0},
-      {"reco.catalog.config", run<catalog_config, -3>, "", 0, 0, 0},
   };
-  return register_commands(ctx, kSpecs);
+  // GET and SET are subcommands (the verb comes first) so that each has its own flags.
+  static const CommandSpec kConfig[] = {
+      {"get", run<catalog_config_get, -3>, "readonly fast", 0, 0, 0},
+      {"set", run<catalog_config_set, -5>, "write deny-oom", 0, 0, 0},
+  };
+  if (register_commands(ctx, kSpecs) == REDISMODULE_ERR) return REDISMODULE_ERR;
+  return register_subcommands(ctx, "reco.catalog.config", kConfig);
 }
 
 }  // namespace reco::glue
