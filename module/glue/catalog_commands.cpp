@@ -12,6 +12,7 @@
 #include "args.hpp"
 #include "command.hpp"
 #include "info_reply.hpp"
+#include "limits_config.hpp"
 #include "reco/blend.hpp"
 #include "reco/catalog.hpp"
 #include "reco/error.hpp"
@@ -54,9 +55,13 @@ void catalog_create(const Call& call) {
     } else if (opt == "M") {
       index.m = static_cast<std::uint32_t>(args.next_integer("M", 2, kMaxM));
     } else if (opt == "EF_CONSTRUCTION") {
-      index.ef_construction = static_cast<std::uint32_t>(args.next_integer("EF_CONSTRUCTION", 1, kMaxEf));
+      long long ef = args.next_integer("EF_CONSTRUCTION", 1, kMaxEf);
+      check_cap("EF_CONSTRUCTION", ef, "max-ef", limits().max_ef);
+      index.ef_construction = static_cast<std::uint32_t>(ef);
     } else if (opt == "EF_RUNTIME") {
-      index.ef_runtime = static_cast<std::uint32_t>(args.next_integer("EF_RUNTIME", 1, kMaxEf));
+      long long ef = args.next_integer("EF_RUNTIME", 1, kMaxEf);
+      check_cap("EF_RUNTIME", ef, "max-ef", limits().max_ef);
+      index.ef_runtime = static_cast<std::uint32_t>(ef);
     } else if (opt == "EXACT_BELOW") {
       index.exact_below = static_cast<std::uint32_t>(args.next_integer("EXACT_BELOW", 0, UINT32_MAX));
     } else if (opt == "QUANT") {
@@ -177,7 +182,9 @@ void catalog_config_set(const Call& call) {
     if (is_index_setting(name)) {
       ArgCursor value(rest, i + 1);
       if (equals_nocase(name, "EF_RUNTIME")) {
-        ef = static_cast<std::uint32_t>(value.next_integer("EF_RUNTIME", 0, kMaxEf));
+        long long n = value.next_integer("EF_RUNTIME", 0, kMaxEf);
+        check_cap("EF_RUNTIME", n, "max-ef", limits().max_ef);
+        ef = static_cast<std::uint32_t>(n);
       } else {
         exact_below = static_cast<std::uint32_t>(value.next_integer("EXACT_BELOW", 0, UINT32_MAX));
       }
@@ -186,6 +193,8 @@ void catalog_config_set(const Call& call) {
     double v = ArgCursor(rest, i + 1).next_finite_double("value of " + quoted(name));
     std::string why;
     if (!set_blend_param(blend, name, v, &why)) throw Error(why);
+    if (name.size() > 7 && equals_nocase(name.substr(0, 7), "BUDGET."))
+      check_cap(upper(name), static_cast<long long>(v), "max-budget", limits().max_budget);
   }
   {
     auto w = registry().write(call.args[2]);

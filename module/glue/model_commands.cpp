@@ -16,6 +16,7 @@
 
 #include "args.hpp"
 #include "command.hpp"
+#include "limits_config.hpp"
 #include "info_reply.hpp"
 #include "model_args.hpp"
 #include "reco/catalog.hpp"
@@ -46,6 +47,8 @@ void model_put(const Call& call) {
   } else if (call.args.size() > 5) {
     throw Error("PUT takes at most one option (ACTIVATE)");
   }
+  check_cap("model file of", static_cast<long long>(call.args[3].size()), "max-model-bytes",
+            limits().max_model_bytes);
   // Parsed and tabled on the main thread's unlocked view (it is the only writer), so that
   // queries keep running on the catalog meanwhile; only the install holds the write lock.
   std::unique_ptr<ModelVersion> version;

@@ -7,6 +7,7 @@
 #include "aof_preamble.hpp"
 #include "command.hpp"
 #include "info.hpp"
+#include "limits_config.hpp"
 #include "reco/memory.hpp"
 #include "serving/threads_config.hpp"
 #include "redismodule.h"
@@ -39,7 +40,7 @@ RECO_MODULE_EXPORT int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString
   }
   init_write_guard();
   if (register_info(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
-  if (register_threads_config(ctx) == REDISMODULE_ERR ||
+  if (register_threads_config(ctx) == REDISMODULE_ERR || register_limits_config(ctx) == REDISMODULE_ERR ||
       RedisModule_LoadConfigs(ctx) == REDISMODULE_ERR) {
     RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "could not load the reco.* configs");
     return REDISMODULE_ERR;
