@@ -25,8 +25,10 @@ constexpr Arg arg(const char* name, RedisModuleCommandArgType type, int flags = 
                   const char* token = nullptr, Arg* subargs = nullptr, int key_spec = -1) {
   return Arg{name, type, key_spec, token, nullptr, nullptr, flags, nullptr, subargs, nullptr};
 }
-constexpr Arg str(const char* name, int flags = 0, const char* token = nullptr) {
-  return arg(name, REDISMODULE_ARG_TYPE_STRING, flags, token);
+constexpr Arg str(const char* name, int flags = 0, const char* token = nullptr, const char* summary = nullptr) {
+  Arg a = arg(name, REDISMODULE_ARG_TYPE_STRING, flags, token);
+  a.summary = summary;
+  return a;
 }
 constexpr Arg integer(const char* name, int flags = 0, const char* token = nullptr) {
   return arg(name, REDISMODULE_ARG_TYPE_INTEGER, flags, token);
@@ -63,21 +65,20 @@ constexpr KeySpec key_at(int pos, uint64_t flags) {
 constexpr uint64_t kRead = REDISMODULE_CMD_KEY_RO | REDISMODULE_CMD_KEY_ACCESS;
 
 // ---- shared argument groups ------------------------------------------------------------
+// At most one level of sub-arguments: COMMAND DOCS nests each level two replies deeper, and
+// common clients (hiredis) stop at depth 7. Counted lists are therefore `n` then the entries.
 Arg g_values_sub[] = {integer("n"), dbl("value", kMulti), kEnd};
-Arg g_vector_sub[] = {str("blob", 0, "FP32"), block("values", g_values_sub, 0, "VALUES"), kEnd};
 Arg g_terms_sub[] = {integer("n"), str("term", kMulti), kEnd};
 Arg g_items_sub[] = {integer("n"), str("item", kMulti), kEnd};
+Arg g_pairs_sub[] = {integer("n"), str("pair", kMulti, nullptr, "name value"), kEnd};
 Arg g_pair_sub[] = {str("name"), str("value"), kEnd};
-Arg g_pairs_sub[] = {integer("n"), block("pair", g_pair_sub, kMulti), kEnd};
-Arg g_weighted_term_sub[] = {str("term"), dbl("weight"), kEnd};
-Arg g_weighted_terms_sub[] = {integer("n"), block("term", g_weighted_term_sub, kMulti), kEnd};
-Arg g_source_sub[] = {token("vector", "VECTOR", 0), token("term", "TERM", 0),
-                      token("session", "SESSION", 0), token("popular", "POPULAR", 0), kEnd};
-Arg g_source_sub2[] = {token("vector", "VECTOR", 0), token("term", "TERM", 0),
-                       token("session", "SESSION", 0), token("popular", "POPULAR", 0), kEnd};
-Arg g_budget_sub[] = {oneof("source", g_source_sub), integer("n"), kEnd};
-Arg g_weight_sub[] = {oneof("source", g_source_sub2), dbl("weight"), kEnd};
+Arg g_weighted_terms_sub[] = {integer("n"), str("pair", kMulti, nullptr, "term weight"), kEnd};
+Arg g_budget_sub[] = {str("source", 0, nullptr, "VECTOR, TERM, SESSION or POPULAR"), integer("n"), kEnd};
+Arg g_weight_sub[] = {str("source", 0, nullptr, "VECTOR, TERM, SESSION or POPULAR"), dbl("weight"), kEnd};
 Arg g_model_choice_sub[] = {str("version"), token("none", "NONE", 0), kEnd};
+// A vector is FP32 <blob> or VALUES <n> v... (give one).
+#define RECO_VECTOR_ARGS(flags) \
+  str("blob", flags, "FP32", "little-endian float32 values"), block("values", g_values_sub, flags, "VALUES")
 
 // ---- RECO.CATALOG.* --------------------------------------------------------------------
 Arg g_metric_sub[] = {token("ip", "IP", 0), token("cosine", "COSINE", 0), token("l2", "L2", 0), kEnd};
@@ -102,7 +103,7 @@ Arg g_config_set[] = {str("catalog"), block("setting", g_pair_sub, kMulti), kEnd
 // ---- RECO.ITEM.* -----------------------------------------------------------------------
 Arg g_item_set[] = {str("catalog"),
                     str("item"),
-                    oneof("vector", g_vector_sub, kOpt),
+                    RECO_VECTOR_ARGS(kOpt),
                     block("terms", g_terms_sub, kOpt, "TERMS"),
                     dbl("popularity", kOpt, "POPULARITY"),
                     arg("time", REDISMODULE_ARG_TYPE_UNIX_TIME, kOpt, "TIME"),
@@ -113,7 +114,7 @@ Arg g_item_get[] = {str("catalog"), str("item"), kEnd};
 
 // ---- RECO.USER.* -----------------------------------------------------------------------
 Arg g_user_set[] = {key("key"),
-                    oneof("vector", g_vector_sub, kOpt),
+                    RECO_VECTOR_ARGS(kOpt),
                     block("terms", g_weighted_terms_sub, kOpt, "TERMS"),
                     block("features", g_pairs_sub, kOpt, "FEATURES"),
                     block("seen", g_items_sub, kOpt, "SEEN"),
@@ -148,7 +149,7 @@ Arg g_similar[] = {str("catalog"),
                    kEnd};
 Arg g_knn[] = {str("catalog"),
                integer("k"),
-               oneof("vector", g_vector_sub),
+               RECO_VECTOR_ARGS(kOpt),
                block("exclude", g_items_sub, kOpt, "EXCLUDE"),
                block("hasterm", g_terms_sub, kOpt, "HASTERM"),
                integer("ef", kOpt, "EF"),
@@ -166,9 +167,8 @@ Arg g_score[] = {str("catalog"),
 Arg g_model_put[] = {str("catalog"), str("version"), str("model-file"), token("activate", "ACTIVATE"), kEnd};
 Arg g_model_version[] = {str("catalog"), str("version"), kEnd};
 Arg g_model_del[] = {str("catalog"), str("version"), token("force", "FORCE"), kEnd};
-Arg g_split_on_sub[] = {str("version-a"), str("version-b"), dbl("percent-b"), kEnd};
-Arg g_split_choice_sub[] = {block("split", g_split_on_sub), token("off", "OFF", 0), kEnd};
-Arg g_model_split[] = {str("catalog"), oneof("split", g_split_choice_sub), kEnd};
+Arg g_model_split[] = {str("catalog"), str("version-a", 0, nullptr, "or OFF to end the split"),
+                       str("version-b", kOpt), dbl("percent-b", kOpt), kEnd};
 
 KeySpec g_key_read[] = {key_at(1, kRead), KeySpec{}};
 KeySpec g_query_key[] = {key_at(2, kRead), KeySpec{}};
