@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reco/error.hpp"
+#include "limits_config.hpp"
 #include "write_guard.hpp"
 
 namespace reco::glue {
@@ -70,6 +71,8 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
       const char* p = RedisModule_StringPtrLen(argv[i], &len);
       args.emplace_back(p, len);
     }
+    set_caps_enforced(
+        !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
     if (is_write_call(args)) check_may_write(ctx);
     handler(Call{ctx, argv, args});
   } catch (...) {

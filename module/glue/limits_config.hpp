@@ -24,7 +24,12 @@ struct Limits {
 
 const Limits& limits();
 
-// Throws reco::Error when value > cap (cap is one of limits()'s fields; `config` its name
+// Whether the command being run comes from a client (caps apply) or from the master link or
+// an AOF load (it was accepted where it was first sent: applying it keeps nodes equal).
+// Set by dispatch() before each handler.
+void set_caps_enforced(bool enforced) noexcept;
+
+// Throws reco::Error when value > cap and caps are enforced (cap is one of limits()'s fields; `config` its name
 // without the "reco." prefix).
 void check_cap(std::string_view what, long long value, std::string_view config, long long cap);
 
