@@ -239,5 +239,20 @@ TEST(OperatingLoad, ConfigsAtLoadTimeAndConfigRewrite) {
   EXPECT_EQ(m["reco.max-ef"].as_integer(), 123);
 }
 
+// Caps guard client requests; what a master accepted, its replica applies whatever its caps.
+TEST(OperatingReplica, ReplicaAppliesWhatTheMasterAccepted) {
+  RedisServer master, replica;
+  master.start(RECO_MODULE_PATH);
+  replica.start(RECO_MODULE_PATH, {{"reco.max-list", "2"}});
+  replica.replica_of(master);
+  wait_for_sync(master, replica);
+  ASSERT_EQ(master.cmd({"RECO.CATALOG.CREATE", "c", "DIM", "2"}).str, "OK");
+  ASSERT_EQ(master.cmd({"RECO.USER.SEEN.ADD", "user:1", "a", "b", "c"}).integer, 3);
+  wait_for_sync(master, replica);
+  EXPECT_EQ(replica.cmd({"RECO.USER.SEEN.HAS", "user:1", "c"}).integer, 1);
+  EXPECT_EQ(replica.cmd({"RECO.RECOMMEND", "c", "user:1", "2", "EXCLUDE", "3", "a", "b", "c"}).str,
+            "ERR EXCLUDE count 3 exceeds reco.max-list (2)");
+}
+
 }  // namespace
 }  // namespace reco::test
