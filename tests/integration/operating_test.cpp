@@ -91,6 +91,23 @@ TEST_F(Operating, CommandInfoArityFlagsAndKeySpecs) {
   EXPECT_NE(srv.cmd({"RECO.RECOMMEND", "c", "u"}).str.find("wrong number of arguments"), std::string::npos);
 }
 
+TEST_F(Operating, CatalogConfigSubcommandFlags) {
+  make_data();
+  std::string info = srv.cmd({"COMMAND", "INFO", "reco.catalog.config|set"}).to_string();
+  EXPECT_NE(info.find("write"), std::string::npos) << info;
+  EXPECT_NE(info.find("denyoom"), std::string::npos) << info;
+  info = srv.cmd({"COMMAND", "INFO", "reco.catalog.config|get"}).to_string();
+  EXPECT_NE(info.find("readonly"), std::string::npos) << info;
+  // Read-only scripts may read but not write the settings.
+  EXPECT_TRUE(srv.cmd({"EVAL_RO", "return redis.call('RECO.CATALOG.CONFIG','GET','c','WEIGHT.TERM')", "0"}).is_array());
+  Reply w = srv.cmd({"EVAL_RO", "return redis.call('RECO.CATALOG.CONFIG','SET','c','WEIGHT.TERM','1')", "0"});
+  EXPECT_TRUE(w.is_error()) << w.to_string();
+  EXPECT_EQ(srv.cmd({"RECO.CATALOG.CONFIG", "GET", "c", "WEIGHT.TERM"}).elements[1].as_double(), 0.5);
+  // The old order is refused with Redis's own error, nothing changed.
+  EXPECT_NE(srv.cmd({"RECO.CATALOG.CONFIG", "c", "SET", "WEIGHT.TERM", "1"}).str.find("unknown subcommand"),
+            std::string::npos);
+}
+
 TEST_F(Operating, CommandGetKeys) {
   EXPECT_EQ(srv.cmd({"COMMAND", "GETKEYS", "RECO.RECOMMEND", "c", "user:1", "10"}).strings(),
             (std::vector<std::string>{"user:1"}));
