@@ -196,10 +196,14 @@ void catalog_config_set(const Call& call) {
     if (name.size() > 7 && equals_nocase(name.substr(0, 7), "BUDGET."))
       check_cap(upper(name), static_cast<long long>(v), "max-budget", limits().max_budget);
   }
-  {
+  // Only what differs is applied, so re-sending the same settings leaves the catalog's
+  // version alone (it is still replicated: the replica may lag behind).
+  const bool settings_differ = ef != c.index_config().ef_runtime || exact_below != c.index_config().exact_below;
+  const bool blend_differs = !(blend == c.blend());
+  if (settings_differ || blend_differs) {
     auto w = registry().write(call.args[2]);
-    w->set_query_settings(ef, exact_below);
-    w->set_blend(blend);
+    if (settings_differ) w->set_query_settings(ef, exact_below);
+    if (blend_differs) w->set_blend(blend);
   }
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");

@@ -103,6 +103,14 @@ TEST_F(Operating, CatalogConfigSubcommandFlags) {
   Reply w = srv.cmd({"EVAL_RO", "return redis.call('RECO.CATALOG.CONFIG','SET','c','WEIGHT.TERM','1')", "0"});
   EXPECT_TRUE(w.is_error()) << w.to_string();
   EXPECT_EQ(srv.cmd({"RECO.CATALOG.CONFIG", "GET", "c", "WEIGHT.TERM"}).elements[1].as_double(), 0.5);
+
+  // Re-sending the same settings does not move the catalog's version; a change does.
+  auto version = [&] { return srv.cmd({"RECO.CATALOG.INFO", "c"}).as_map()["version"].as_integer(); };
+  long long v = version();
+  ASSERT_EQ(srv.cmd({"RECO.CATALOG.CONFIG", "SET", "c", "WEIGHT.TERM", "0.5", "EF_RUNTIME", "0"}).str, "OK");
+  EXPECT_EQ(version(), v);
+  ASSERT_EQ(srv.cmd({"RECO.CATALOG.CONFIG", "SET", "c", "WEIGHT.TERM", "0.75"}).str, "OK");
+  EXPECT_GT(version(), v);
   // The old order is refused with Redis's own error, nothing changed.
   EXPECT_NE(srv.cmd({"RECO.CATALOG.CONFIG", "c", "SET", "WEIGHT.TERM", "1"}).str.find("unknown subcommand"),
             std::string::npos);
