@@ -345,11 +345,11 @@ void load_world(Conn& c, const World& w, const Shape& s, const RankModel& m) {
   if (r->type == REDIS_REPLY_ERROR) throw std::runtime_error(how + ": " + describe(r.get()));
   // The blend mirrors the baseline's sources and weights: vector and term, 0.9 / 0.1, no
   // popular source.
-  const std::vector<std::string> config{"RECO.CATALOG.CONFIG", "cat", "SET", "WEIGHT.VECTOR", "0.9",
+  const std::vector<std::string> config{"RECO.CATALOG.CONFIG", "SET", "cat", "WEIGHT.VECTOR", "0.9",
                                         "WEIGHT.TERM", "0.1", "BUDGET.POPULAR", "0"};
   r = c.cmd(config);
   if (r->type == REDIS_REPLY_ERROR) throw std::runtime_error("RECO.CATALOG.CONFIG: " + describe(r.get()));
-  std::printf("  %s\n  RECO.CATALOG.CONFIG cat SET WEIGHT.VECTOR 0.9 WEIGHT.TERM 0.1 BUDGET.POPULAR 0\n", how.c_str());
+  std::printf("  %s\n  RECO.CATALOG.CONFIG SET cat WEIGHT.VECTOR 0.9 WEIGHT.TERM 0.1 BUDGET.POPULAR 0\n", how.c_str());
 
   auto t0 = Clock::now();
   for (std::uint32_t i = 0; i < w.n; ++i) {

@@ -67,8 +67,12 @@ class Catalog {
   std::size_t size() const noexcept { return live_count_; }
   // One past the largest dense id ever used: the length scratch arrays need.
   std::uint32_t id_bound() const noexcept { return static_cast<std::uint32_t>(items_.size()); }
-  // Bumped by every change; lets replicas and operators compare catalogs cheaply.
+  // Bumped by every change (items, settings, blend, and models through count_change());
+  // lets replicas and operators compare catalogs cheaply.
   std::uint64_t version() const noexcept { return version_; }
+  // For changes made through models(): the model set does not know its catalog, so whoever
+  // changes it calls this once it has (only when something did change).
+  void count_change() noexcept { ++version_; }
 
   std::optional<std::uint32_t> find(std::string_view id) const noexcept;
   // The dense id whose item id has this fingerprint (a seen-set entry), if any.

@@ -156,7 +156,7 @@ int run(int argc, char** argv) {
       // The blend: the catalog's own if the server keeps blend settings, else blend.json per request.
       std::vector<std::string> served_args;
       std::string blend_note;
-      const Reply stored = conn.command({"RECO.CATALOG.CONFIG", catalog, "GET"});
+      const Reply stored = conn.command({"RECO.CATALOG.CONFIG", "GET", catalog});
       if (!stored.is_error()) {
         blend_note = "catalog blend";
       } else if (blend_path != "none") {

@@ -3,7 +3,7 @@
 // Reads a prepared directory (items.tsv, users.tsv, factor files) or explicit
 // files; factor files made elsewhere (.npy + ids, .csv, .tsv) work alone.
 // With a blend.json (written by reco-train next to the factors) it also sets the
-// catalog's blend with RECO.CATALOG.CONFIG <catalog> SET; a server without that
+// catalog's blend with RECO.CATALOG.CONFIG SET <catalog>; a server without that
 // command gets a warning, and the blend can still be sent per request.
 // Idempotent: every field is sent in full and SET replaces, so re-running
 // leaves the same state. Exit status: 0 ok, 1 some records failed, 2 nothing
@@ -121,7 +121,7 @@ int run(int argc, char** argv) {
       summaries.push_back(load_items(conn, items, ivec ? &*ivec : nullptr, options));
       if (blend) {
         CommandArgs cmd;
-        cmd.add("RECO.CATALOG.CONFIG").add(options.catalog).add("SET");
+        cmd.add("RECO.CATALOG.CONFIG").add("SET").add(options.catalog);
         std::string shown;
         for (const auto& [name, value] : reco::blend_params(*blend)) {
           cmd.add(name).add(fmt::format("{}", value));

@@ -1,5 +1,6 @@
 // The argument cursor (see args.hpp): every parse error of every command is worded here.
 #include "args.hpp"
+#include "limits_config.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -119,6 +120,7 @@ std::vector<std::string_view> ArgCursor::next_counted(std::string_view option,
   if (done() || !parse_integer(args_[pos_], n) || n < 0) {
     throw Error(text(option) + " count must be a non-negative integer");
   }
+  check_cap(text(option) + " count", n, "max-list", limits().max_list);
   ++pos_;
   // Compare without multiplying: n may be huge.
   std::size_t have = remaining();

@@ -1,4 +1,4 @@
-// RECO.CATALOG.CREATE / DROP / INFO / LIST.
+// RECO.CATALOG.CREATE / DROP / INFO / LIST / CONFIG GET|SET.
 //
 // Catalogs are node-level objects, not keys, so these commands declare no keys (they run on
 // whichever node they are sent to; a loader sends them to every master). Writes replicate
@@ -12,6 +12,7 @@
 #include "args.hpp"
 #include "command.hpp"
 #include "info_reply.hpp"
+#include "limits_config.hpp"
 #include "reco/blend.hpp"
 #include "reco/catalog.hpp"
 #include "reco/error.hpp"
@@ -54,9 +55,13 @@ void catalog_create(const Call& call) {
     } else if (opt == "M") {
       index.m = static_cast<std::uint32_t>(args.next_integer("M", 2, kMaxM));
     } else if (opt == "EF_CONSTRUCTION") {
-      index.ef_construction = static_cast<std::uint32_t>(args.next_integer("EF_CONSTRUCTION", 1, kMaxEf));
+      long long ef = args.next_integer("EF_CONSTRUCTION", 1, kMaxEf);
+      check_cap("EF_CONSTRUCTION", ef, "max-ef", limits().max_ef);
+      index.ef_construction = static_cast<std::uint32_t>(ef);
     } else if (opt == "EF_RUNTIME") {
-      index.ef_runtime = static_cast<std::uint32_t>(args.next_integer("EF_RUNTIME", 1, kMaxEf));
+      long long ef = args.next_integer("EF_RUNTIME", 1, kMaxEf);
+      check_cap("EF_RUNTIME", ef, "max-ef", limits().max_ef);
+      index.ef_runtime = static_cast<std::uint32_t>(ef);
     } else if (opt == "EXACT_BELOW") {
       index.exact_below = static_cast<std::uint32_t>(args.next_integer("EXACT_BELOW", 0, UINT32_MAX));
     } else if (opt == "QUANT") {
@@ -134,40 +139,39 @@ bool is_index_setting(std::string_view name) {
   return equals_nocase(name, "EF_RUNTIME") || equals_nocase(name, "EXACT_BELOW");
 }
 
-// RECO.CATALOG.CONFIG <catalog> SET <param> <value> [<param> <value> ...]
-// RECO.CATALOG.CONFIG <catalog> GET [<param> ...]
-void catalog_config(const Call& call) {
-  const Catalog& c = registry().get(call.args[1]);
-  std::string_view verb = call.args[2];
+// RECO.CATALOG.CONFIG GET <catalog> [<param> ...]
+// (a subcommand: args[0] is the container, args[1] "GET", args[2] the catalog)
+void catalog_config_get(const Call& call) {
+  const Catalog& c = registry().get(call.args[2]);
   std::span<const std::string_view> rest = call.args.subspan(3);
-  if (equals_nocase(verb, "GET")) {
-    InfoReply r;
-    auto add_index = [&](std::string_view name) {
-      if (equals_nocase(name, "EF_RUNTIME")) r.add("EF_RUNTIME", c.index_config().ef_runtime);
-      else r.add("EXACT_BELOW", c.index_config().exact_below);
-    };
-    if (rest.empty()) {
-      for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
-      add_index("EF_RUNTIME");
-      add_index("EXACT_BELOW");
-    }
-    for (std::string_view name : rest) {
-      if (is_index_setting(name)) {
-        add_index(name);
-      } else if (auto v = blend_param(c.blend(), name)) {
-        r.add(upper(name), *v);
-      } else {
-        throw Error("unknown parameter " + quoted(name));
-      }
-    }
-    r.send(call.ctx);
-    return;
+  InfoReply r;
+  auto add_index = [&](std::string_view name) {
+    if (equals_nocase(name, "EF_RUNTIME")) r.add("EF_RUNTIME", c.index_config().ef_runtime);
+    else r.add("EXACT_BELOW", c.index_config().exact_below);
+  };
+  if (rest.empty()) {
+    for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
+    add_index("EF_RUNTIME");
+    add_index("EXACT_BELOW");
   }
-  if (!equals_nocase(verb, "SET")) throw Error("CONFIG takes GET or SET");
-  // GET must work on a replica, so the command is not flagged "write"; SET guards itself.
-  const int flags = RedisModule_GetContextFlags(call.ctx);
-  if ((flags & REDISMODULE_CTX_FLAGS_SLAVE) && !(flags & REDISMODULE_CTX_FLAGS_REPLICATED))
-    throw ReplyError{"READONLY You can't write against a read only replica."};
+  for (std::string_view name : rest) {
+    if (is_index_setting(name)) {
+      add_index(name);
+    } else if (auto v = blend_param(c.blend(), name)) {
+      r.add(upper(name), *v);
+    } else {
+      throw Error("unknown parameter " + quoted(name));
+    }
+  }
+  r.send(call.ctx);
+}
+
+// RECO.CATALOG.CONFIG SET <catalog> <param> <value> [<param> <value> ...]
+// Flagged "write deny-oom", so Redis itself refuses it on a replica, under CLIENT PAUSE
+// WRITE and in read-only scripts.
+void catalog_config_set(const Call& call) {
+  const Catalog& c = registry().get(call.args[2]);
+  std::span<const std::string_view> rest = call.args.subspan(3);
   if (rest.empty() || rest.size() % 2 != 0) throw Error("SET takes <param> <value> pairs");
   reject_duplicates("SET", rest, 2);
   // All or nothing: apply to copies, install only when every pair was accepted.
@@ -178,7 +182,9 @@ void catalog_config(const Call& call) {
     if (is_index_setting(name)) {
       ArgCursor value(rest, i + 1);
       if (equals_nocase(name, "EF_RUNTIME")) {
-        ef = static_cast<std::uint32_t>(value.next_integer("EF_RUNTIME", 0, kMaxEf));
+        long long n = value.next_integer("EF_RUNTIME", 0, kMaxEf);
+        check_cap("EF_RUNTIME", n, "max-ef", limits().max_ef);
+        ef = static_cast<std::uint32_t>(n);
       } else {
         exact_below = static_cast<std::uint32_t>(value.next_integer("EXACT_BELOW", 0, UINT32_MAX));
       }
@@ -187,11 +193,17 @@ void catalog_config(const Call& call) {
     double v = ArgCursor(rest, i + 1).next_finite_double("value of " + quoted(name));
     std::string why;
     if (!set_blend_param(blend, name, v, &why)) throw Error(why);
+    if (name.size() > 7 && equals_nocase(name.substr(0, 7), "BUDGET."))
+      check_cap(upper(name), static_cast<long long>(v), "max-budget", limits().max_budget);
   }
-  {
-    auto w = registry().write(call.args[1]);
-    w->set_query_settings(ef, exact_below);
-    w->set_blend(blend);
+  // Only what differs is applied, so re-sending the same settings leaves the catalog's
+  // version alone (it is still replicated: the replica may lag behind).
+  const bool settings_differ = ef != c.index_config().ef_runtime || exact_below != c.index_config().exact_below;
+  const bool blend_differs = !(blend == c.blend());
+  if (settings_differ || blend_differs) {
+    auto w = registry().write(call.args[2]);
+    if (settings_differ) w->set_query_settings(ef, exact_below);
+    if (blend_differs) w->set_blend(blend);
   }
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
@@ -213,9 +225,14 @@ int register_catalog_commands(RedisModuleCtx* ctx) {
       {"reco.catalog.drop", run<catalog_drop, 2>, "write", 0, 0, 0},
       {"reco.catalog.info", run<catalog_info, 2>, "readonly fast", 0, 0, 0},
       {"reco.catalog.list", run<catalog_list, 1>, "readonly fast", 0, 0, 0},
-      {"reco.catalog.config", run<catalog_config, -3>, "", 0, 0, 0},
   };
-  return register_commands(ctx, kSpecs);
+  // GET and SET are subcommands (the verb comes first) so that each has its own flags.
+  static const CommandSpec kConfig[] = {
+      {"get", run<catalog_config_get, -3>, "readonly fast", 0, 0, 0},
+      {"set", run<catalog_config_set, -5>, "write deny-oom", 0, 0, 0},
+  };
+  if (register_commands(ctx, kSpecs) == REDISMODULE_ERR) return REDISMODULE_ERR;
+  return register_subcommands(ctx, "reco.catalog.config", kConfig);
 }
 
 }  // namespace reco::glue

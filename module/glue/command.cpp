@@ -1,12 +1,52 @@
 // Command entry, error replies and registration (see command.hpp).
 #include "command.hpp"
 
+#include <cctype>
 #include <new>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "reco/error.hpp"
+#include "limits_config.hpp"
+#include "write_guard.hpp"
 
 namespace reco::glue {
+
+namespace {
+
+// Lower-case names of the commands registered with the "write" flag ("parent|sub" for a
+// subcommand): the ones write_guard.hpp checks on Redis 7.0.
+std::unordered_set<std::string>& write_commands() {
+  static std::unordered_set<std::string> names;
+  return names;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool has_write_flag(const char* flags) {
+  std::string_view f(flags);
+  for (std::size_t pos = 0; pos < f.size();) {
+    std::size_t end = f.find(' ', pos);
+    if (end == std::string_view::npos) end = f.size();
+    if (f.substr(pos, end - pos) == "write") return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+bool is_write_call(std::span<const std::string_view> args) {
+  const auto& names = write_commands();
+  std::string name = lower(args[0]);
+  if (names.count(name)) return true;
+  return args.size() > 1 && names.count(name + "|" + lower(args[1])) > 0;
+}
+
+}  // namespace
 
 void reply_error(RedisModuleCtx* ctx, std::string_view message) {
   std::string clean(message);
@@ -31,6 +71,9 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
       const char* p = RedisModule_StringPtrLen(argv[i], &len);
       args.emplace_back(p, len);
     }
+    set_caps_enforced(
+        !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
+    if (is_write_call(args)) check_may_write(ctx);
     handler(Call{ctx, argv, args});
   } catch (...) {
     reply_error(ctx, current_error_reply());
@@ -63,6 +106,26 @@ int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs) {
       RedisModule_Log(ctx, "warning", "could not register command %s", s.name);
       return REDISMODULE_ERR;
     }
+    if (has_write_flag(s.flags)) write_commands().insert(lower(s.name));
+  }
+  return REDISMODULE_OK;
+}
+
+int register_subcommands(RedisModuleCtx* ctx, const char* parent, std::span<const CommandSpec> specs) {
+  // A container: no handler of its own, Redis dispatches on the subcommand name.
+  if (RedisModule_CreateCommand(ctx, parent, nullptr, "", 0, 0, 0) == REDISMODULE_ERR) {
+    RedisModule_Log(ctx, "warning", "could not register command %s", parent);
+    return REDISMODULE_ERR;
+  }
+  RedisModuleCommand* container = RedisModule_GetCommand(ctx, parent);
+  for (const CommandSpec& s : specs) {
+    if (container == nullptr ||
+        RedisModule_CreateSubcommand(container, s.name, s.func, s.flags, s.first_key, s.last_key,
+                                     s.key_step) == REDISMODULE_ERR) {
+      RedisModule_Log(ctx, "warning", "could not register command %s|%s", parent, s.name);
+      return REDISMODULE_ERR;
+    }
+    if (has_write_flag(s.flags)) write_commands().insert(lower(std::string(parent) + "|" + s.name));
   }
   return REDISMODULE_OK;
 }

@@ -47,6 +47,9 @@ struct CommandSpec {
 
 // REDISMODULE_ERR if any registration fails (the module then refuses to load).
 int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs);
+// A container command `parent` whose subcommands are `specs` (names without the parent);
+// a subcommand's handler sees argv[0] = parent, argv[1] = its own name.
+int register_subcommands(RedisModuleCtx* ctx, const char* parent, std::span<const CommandSpec> specs);
 
 // The error reply for the exception being handled (call inside a catch block): the same
 // mapping run<>() applies, for code that catches on another thread.
@@ -62,5 +65,7 @@ int register_item_commands(RedisModuleCtx* ctx);
 int register_user_commands(RedisModuleCtx* ctx);
 int register_query_commands(RedisModuleCtx* ctx);
 int register_model_commands(RedisModuleCtx* ctx);
+// COMMAND DOCS / INFO metadata and (7.2+) ACL categories of all of the above (command_docs.cpp).
+int register_command_docs(RedisModuleCtx* ctx);
 
 }  // namespace reco::glue

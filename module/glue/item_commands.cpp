@@ -13,6 +13,7 @@
 
 #include "args.hpp"
 #include "command.hpp"
+#include "limits_config.hpp"
 #include "reco/catalog.hpp"
 #include "reco/error.hpp"
 #include "reco/vector_codec.hpp"
@@ -73,6 +74,7 @@ void item_set(const Call& call) {
 
 // RECO.ITEM.DEL <catalog> <item> [<item> ...]
 void item_del(const Call& call) {
+  check_cap("items", static_cast<long long>(call.args.size() - 2), "max-list", limits().max_list);
   std::vector<std::string> ids(call.args.begin() + 2, call.args.end());
   serve_write(call.ctx, registry().handle(call.args[1]), [ids = std::move(ids)](Catalog& c, RedisModuleCtx* ctx) {
     long long deleted = 0;

@@ -11,11 +11,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "args.hpp"
 #include "command.hpp"
+#include "limits_config.hpp"
 #include "info_reply.hpp"
 #include "model_args.hpp"
 #include "reco/catalog.hpp"
@@ -35,6 +37,42 @@ const ModelVersion& version_of(const Catalog& c, std::string_view name) {
   return *v;
 }
 
+// What the model commands may change, as one comparable string: versions (name, file digest,
+// state), the split and the rollback history. A command bumps the catalog's version only
+// when this differs afterwards, so an idempotent re-send (the same PUT, ACTIVATE of the
+// active version, the same SPLIT, SPLIT OFF with none running) leaves it alone.
+std::string model_state(const ModelSet& m) {
+  std::string s;
+  for (const ModelVersionInfo& v : m.list()) {
+    s += v.name;
+    s += '\0';
+    s += std::to_string(v.digest) + (v.active ? "a" : "-") + std::to_string(v.split_buckets) + '\n';
+  }
+  if (const auto& split = m.current_split()) s += "split " + split->a + '\0' + split->b + ' ' + std::to_string(split->b_buckets);
+  s += "\nhistory";
+  for (const std::string& h : m.history()) {
+    s += '\0';
+    s += h;
+  }
+  return s;
+}
+
+// Runs `change` on the catalog's models under the write hold; counts it if it changed them.
+// (A change that throws has changed nothing: the model set validates before it changes.)
+template <typename F>
+auto change_models(std::string_view catalog, F&& change) {
+  auto w = registry().write(catalog);
+  const std::string before = model_state(w->models());
+  if constexpr (std::is_void_v<decltype(change(w->models()))>) {
+    change(w->models());
+    if (model_state(w->models()) != before) w->count_change();
+  } else {
+    auto result = change(w->models());
+    if (model_state(w->models()) != before) w->count_change();
+    return result;
+  }
+}
+
 // RECO.MODEL.PUT <catalog> <version> <model-file> [ACTIVATE]
 void model_put(const Call& call) {
   const Catalog& unlocked = registry().get(call.args[1]);
@@ -46,6 +84,8 @@ void model_put(const Call& call) {
   } else if (call.args.size() > 5) {
     throw Error("PUT takes at most one option (ACTIVATE)");
   }
+  check_cap("model file of", static_cast<long long>(call.args[3].size()), "max-model-bytes",
+            limits().max_model_bytes);
   // Parsed and tabled on the main thread's unlocked view (it is the only writer), so that
   // queries keep running on the catalog meanwhile; only the install holds the write lock.
   std::unique_ptr<ModelVersion> version;
@@ -54,9 +94,10 @@ void model_put(const Call& call) {
   } catch (const Error& e) {
     throw Error("model version " + quoted(name) + " refused: " + e.what());
   }
-  auto c = registry().write(call.args[1]);
-  if (version) c->models().install(std::move(version));
-  if (activate) c->models().activate(name);
+  change_models(call.args[1], [&](ModelSet& m) {
+    if (version) m.install(std::move(version));
+    if (activate) m.activate(name);
+  });
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }
@@ -64,14 +105,14 @@ void model_put(const Call& call) {
 // RECO.MODEL.ACTIVATE <catalog> <version>
 void model_activate(const Call& call) {
   version_of(registry().get(call.args[1]), call.args[2]);
-  registry().write(call.args[1])->models().activate(call.args[2]);
+  change_models(call.args[1], [&](ModelSet& m) { m.activate(call.args[2]); });
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
 }
 
 // RECO.MODEL.ROLLBACK <catalog>
 void model_rollback(const Call& call) {
-  std::string now = registry().write(call.args[1])->models().rollback();
+  std::string now = change_models(call.args[1], [](ModelSet& m) { return m.rollback(); });
   RedisModule_ReplicateVerbatim(call.ctx);
   reply_string(call.ctx, now);
 }
@@ -89,7 +130,7 @@ void model_del(const Call& call) {
     RedisModule_ReplyWithLongLong(call.ctx, 0);
     return;
   }
-  registry().write(call.args[1])->models().remove(call.args[2], force);
+  change_models(call.args[1], [&](ModelSet& m) { m.remove(call.args[2], force); });
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithLongLong(call.ctx, 1);
 }
@@ -99,7 +140,7 @@ void model_split(const Call& call) {
   const Catalog& c = registry().get(call.args[1]);
   if (call.args.size() == 3) {
     if (!equals_nocase(call.args[2], "OFF")) throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
-    registry().write(call.args[1])->models().clear_split();
+    change_models(call.args[1], [](ModelSet& m) { m.clear_split(); });
   } else if (call.args.size() == 5) {
     version_of(c, call.args[2]);
     version_of(c, call.args[3]);
@@ -107,7 +148,7 @@ void model_split(const Call& call) {
     ArgCursor args(call.args, 4);
     double percent = args.next_double_at_least("percent", 0.0);
     if (percent > 100) throw Error("percent must be between 0 and 100");
-    registry().write(call.args[1])->models().split(call.args[2], call.args[3], percent);
+    change_models(call.args[1], [&](ModelSet& m) { m.split(call.args[2], call.args[3], percent); });
   } else {
     throw Error("SPLIT takes <a> <b> <percent-b>, or OFF");
   }

@@ -7,10 +7,12 @@
 #include "aof_preamble.hpp"
 #include "command.hpp"
 #include "info.hpp"
+#include "limits_config.hpp"
 #include "reco/memory.hpp"
 #include "serving/threads_config.hpp"
 #include "redismodule.h"
 #include "user_type.hpp"
+#include "write_guard.hpp"
 
 namespace {
 constexpr int kModuleVersion = 1;
@@ -32,11 +34,13 @@ RECO_MODULE_EXPORT int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString
       register_item_commands(ctx) == REDISMODULE_ERR ||
       register_user_commands(ctx) == REDISMODULE_ERR ||
       register_query_commands(ctx) == REDISMODULE_ERR ||
-      register_model_commands(ctx) == REDISMODULE_ERR) {
+      register_model_commands(ctx) == REDISMODULE_ERR ||
+      register_command_docs(ctx) == REDISMODULE_ERR) {
     return REDISMODULE_ERR;
   }
+  init_write_guard();
   if (register_info(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
-  if (register_threads_config(ctx) == REDISMODULE_ERR ||
+  if (register_threads_config(ctx) == REDISMODULE_ERR || register_limits_config(ctx) == REDISMODULE_ERR ||
       RedisModule_LoadConfigs(ctx) == REDISMODULE_ERR) {
     RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "could not load the reco.* configs");
     return REDISMODULE_ERR;

@@ -23,6 +23,7 @@
 
 #include "args.hpp"
 #include "command.hpp"
+#include "limits_config.hpp"
 #include "model_args.hpp"
 #include "reco/catalog.hpp"
 #include "reco/error.hpp"
@@ -56,7 +57,9 @@ DenseIds to_dense(const Catalog& catalog, std::span<const std::string_view> ids)
 }
 
 long long next_k(ArgCursor& args) {
-  return args.next_integer("K", 1, static_cast<long long>(kMaxK));
+  long long k = args.next_integer("K", 1, static_cast<long long>(kMaxK));
+  check_cap("K", k, "max-k", limits().max_k);
+  return k;
 }
 
 void reply_hits(DeferredReply& out, const Catalog& catalog, const std::vector<Hit>& hits,
@@ -83,7 +86,9 @@ std::vector<std::string> next_terms(ArgCursor& args) {
 }
 
 std::size_t next_ef(ArgCursor& args) {
-  return static_cast<std::size_t>(args.next_integer("EF", 1, kMaxEf));
+  long long ef = args.next_integer("EF", 1, kMaxEf);
+  check_cap("EF", ef, "max-ef", limits().max_ef);
+  return static_cast<std::size_t>(ef);
 }
 
 // What RECO.RECOMMEND asked for, independent of the catalog's contents.
@@ -123,8 +128,9 @@ RecommendPlan parse_recommend(const Catalog& catalog, std::span<const std::strin
       for (char& c : label) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       seen.mark(label);
       if (opt == "BUDGET") {
-        p.budgets.emplace_back(*src, static_cast<std::size_t>(args.next_integer(
-                                         label, 0, static_cast<long long>(kMaxBudget))));
+        long long budget = args.next_integer(label, 0, static_cast<long long>(kMaxBudget));
+        check_cap(label, budget, "max-budget", limits().max_budget);
+        p.budgets.emplace_back(*src, static_cast<std::size_t>(budget));
       } else {
         p.weights.emplace_back(*src, args.next_double_at_least(label, 0.0));
       }

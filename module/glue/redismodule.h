@@ -216,6 +216,126 @@ static_assert(sizeof(RedisModuleTypeMethods) == 144);
 static_assert(sizeof(RedisModuleEvent) == 16 && sizeof(RedisModuleFlushInfo) == 16);
 #endif
 
+// ---- Command metadata (SetCommandInfo, 7.0; version 1 of RedisModuleCommandInfo) ---------
+// The server walks the arrays with the sizes given in RedisModuleCommandInfoVersion and reads
+// only the fields it knows, so the arg struct may carry 7.2's display_text at its end.
+enum RedisModuleCommandArgType {
+  REDISMODULE_ARG_TYPE_STRING,
+  REDISMODULE_ARG_TYPE_INTEGER,
+  REDISMODULE_ARG_TYPE_DOUBLE,
+  REDISMODULE_ARG_TYPE_KEY,
+  REDISMODULE_ARG_TYPE_PATTERN,
+  REDISMODULE_ARG_TYPE_UNIX_TIME,
+  REDISMODULE_ARG_TYPE_PURE_TOKEN,
+  REDISMODULE_ARG_TYPE_ONEOF,  // needs subargs
+  REDISMODULE_ARG_TYPE_BLOCK   // needs subargs
+};
+#define REDISMODULE_CMD_ARG_NONE 0
+#define REDISMODULE_CMD_ARG_OPTIONAL (1 << 0)
+#define REDISMODULE_CMD_ARG_MULTIPLE (1 << 1)
+#define REDISMODULE_CMD_ARG_MULTIPLE_TOKEN (1 << 2)
+
+enum RedisModuleKeySpecBeginSearchType {
+  REDISMODULE_KSPEC_BS_INVALID = 0,
+  REDISMODULE_KSPEC_BS_UNKNOWN,
+  REDISMODULE_KSPEC_BS_INDEX,
+  REDISMODULE_KSPEC_BS_KEYWORD
+};
+enum RedisModuleKeySpecFindKeysType {
+  REDISMODULE_KSPEC_FK_OMITTED = 0,
+  REDISMODULE_KSPEC_FK_UNKNOWN,
+  REDISMODULE_KSPEC_FK_RANGE,
+  REDISMODULE_KSPEC_FK_KEYNUM
+};
+#define REDISMODULE_CMD_KEY_RO (1ULL << 0)
+#define REDISMODULE_CMD_KEY_RW (1ULL << 1)
+#define REDISMODULE_CMD_KEY_OW (1ULL << 2)
+#define REDISMODULE_CMD_KEY_RM (1ULL << 3)
+#define REDISMODULE_CMD_KEY_ACCESS (1ULL << 4)
+#define REDISMODULE_CMD_KEY_UPDATE (1ULL << 5)
+#define REDISMODULE_CMD_KEY_INSERT (1ULL << 6)
+#define REDISMODULE_CMD_KEY_DELETE (1ULL << 7)
+#define REDISMODULE_CMD_KEY_NOT_KEY (1ULL << 8)
+#define REDISMODULE_CMD_KEY_INCOMPLETE (1ULL << 9)
+#define REDISMODULE_CMD_KEY_VARIABLE_FLAGS (1ULL << 10)
+
+struct RedisModuleCommandArg {
+  const char* name;
+  RedisModuleCommandArgType type;
+  int key_spec_index;  // -1 unless type is KEY
+  const char* token;
+  const char* summary;
+  const char* since;
+  int flags;  // REDISMODULE_CMD_ARG_*
+  const char* deprecated_since;
+  RedisModuleCommandArg* subargs;
+  const char* display_text;  // 7.2; 7.0 does not read it
+};
+struct RedisModuleCommandHistoryEntry {
+  const char* since;
+  const char* changes;
+};
+struct RedisModuleCommandKeySpec {
+  const char* notes;
+  uint64_t flags;  // REDISMODULE_CMD_KEY_*
+  RedisModuleKeySpecBeginSearchType begin_search_type;
+  union {
+    struct {
+      int pos;
+    } index;
+    struct {
+      const char* keyword;
+      int startfrom;
+    } keyword;
+  } bs;
+  RedisModuleKeySpecFindKeysType find_keys_type;
+  union {
+    struct {
+      int lastkey;
+      int keystep;
+      int limit;
+    } range;
+    struct {
+      int keynumidx;
+      int firstkey;
+      int keystep;
+    } keynum;
+  } fk;
+};
+struct RedisModuleCommandInfoVersion {
+  int version;
+  size_t sizeof_historyentry;
+  size_t sizeof_keyspec;
+  size_t sizeof_arg;
+};
+#define REDISMODULE_COMMAND_INFO_VERSION_1 1
+struct RedisModuleCommandInfo {
+  const RedisModuleCommandInfoVersion* version;
+  const char* summary;
+  const char* complexity;
+  const char* since;
+  RedisModuleCommandHistoryEntry* history;
+  const char* tips;
+  int arity;
+  RedisModuleCommandKeySpec* key_specs;
+  RedisModuleCommandArg* args;
+};
+
+#if defined(__x86_64__) || defined(__aarch64__)
+static_assert(offsetof(RedisModuleCommandArg, flags) == 40);
+static_assert(offsetof(RedisModuleCommandArg, subargs) == 56);
+static_assert(sizeof(RedisModuleCommandArg) == 72);
+static_assert(offsetof(RedisModuleCommandKeySpec, begin_search_type) == 16);
+static_assert(offsetof(RedisModuleCommandKeySpec, bs) == 24);
+static_assert(offsetof(RedisModuleCommandKeySpec, find_keys_type) == 40);
+static_assert(offsetof(RedisModuleCommandKeySpec, fk) == 44);
+static_assert(sizeof(RedisModuleCommandKeySpec) == 56);
+static_assert(offsetof(RedisModuleCommandInfo, arity) == 48);
+static_assert(sizeof(RedisModuleCommandInfo) == 72);
+#endif
+
+struct RedisModuleUser;
+
 #define RECO_PRINTF_LIKE(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 
 // ---- The API: X(return type, name without "RedisModule_", parameter list) ----------------
@@ -370,10 +490,22 @@ static_assert(sizeof(RedisModuleEvent) == 16 && sizeof(RedisModuleFlushInfo) == 
      long long min, long long max, RedisModuleConfigGetNumericFunc getfn,                          \
      RedisModuleConfigSetNumericFunc setfn, RedisModuleConfigApplyFunc applyfn, void* privdata))   \
   X(int, LoadConfigs, (RedisModuleCtx * ctx))                                                      \
+  /* command metadata and ACL checks (7.0) */                                                     \
+  X(int, SetCommandInfo, (RedisModuleCommand * command, const RedisModuleCommandInfo* info))       \
+  X(RedisModuleString*, GetCurrentUserName, (RedisModuleCtx * ctx))                                \
+  X(RedisModuleUser*, GetModuleUserFromUserName, (RedisModuleString * name))                       \
+  X(int, ACLCheckCommandPermissions, (RedisModuleUser * user, RedisModuleString** argv, int argc)) \
+  X(int, FreeModuleUser, (RedisModuleUser * user))                                                 \
   X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))
+
+// Newer than 7.0: fetched when the server has them, left null otherwise (check before use).
+#define RECO_REDIS_MODULE_OPTIONAL_API(X)                                                           \
+  /* ACL categories of module commands (7.2) */                                                   \
+  X(int, SetCommandACLCategories, (RedisModuleCommand * command, const char* aclflags))
 
 #define RECO_DECLARE_REDIS_MODULE_API(ret, name, params) extern ret(*RedisModule_##name) params;
 RECO_REDIS_MODULE_API(RECO_DECLARE_REDIS_MODULE_API)
+RECO_REDIS_MODULE_OPTIONAL_API(RECO_DECLARE_REDIS_MODULE_API)
 #undef RECO_DECLARE_REDIS_MODULE_API
 
 // Fetches every pointer above (failing with REDISMODULE_ERR, and a log line per missing

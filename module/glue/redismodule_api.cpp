@@ -6,6 +6,7 @@
 
 #define RECO_DEFINE_REDIS_MODULE_API(ret, name, params) ret(*RedisModule_##name) params = nullptr;
 RECO_REDIS_MODULE_API(RECO_DEFINE_REDIS_MODULE_API)
+RECO_REDIS_MODULE_OPTIONAL_API(RECO_DEFINE_REDIS_MODULE_API)
 #undef RECO_DEFINE_REDIS_MODULE_API
 
 namespace {
@@ -20,6 +21,7 @@ struct ApiSlot {
 
 #define RECO_API_SLOT(ret, name, params) {"RedisModule_" #name, reinterpret_cast<void*>(&RedisModule_##name)},
 const ApiSlot kApiSlots[] = {RECO_REDIS_MODULE_API(RECO_API_SLOT)};
+const ApiSlot kOptionalApiSlots[] = {RECO_REDIS_MODULE_OPTIONAL_API(RECO_API_SLOT)};
 #undef RECO_API_SLOT
 
 }  // namespace
@@ -45,6 +47,9 @@ int RecoModule_Init(RedisModuleCtx* ctx, const char* name, int ver, int apiver) 
       }
     }
     return REDISMODULE_ERR;
+  }
+  for (const ApiSlot& slot : kOptionalApiSlots) {
+    if (get_api(slot.name, slot.target) != REDISMODULE_OK) *static_cast<void**>(slot.target) = nullptr;
   }
   if (RedisModule_IsModuleNameBusy(name)) {
     RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "a module named '%s' is already loaded", name);

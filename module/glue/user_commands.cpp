@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "command.hpp"
+#include "limits_config.hpp"
 #include "reco/error.hpp"
 #include "reco/fingerprint.hpp"
 #include "reco/user_profile.hpp"
@@ -141,6 +142,7 @@ void user_get(const Call& call) {
 
 // RECO.USER.SEEN.ADD <key> <item> [<item> ...]
 void user_seen_add(const Call& call) {
+  check_cap("items", static_cast<long long>(call.args.size() - 2), "max-list", limits().max_list);
   std::vector<std::uint64_t> fps = fingerprints_of(call.args.subspan(2));
   UserKey key(call.ctx, call.argv[1], true);
   std::size_t added = key.profile_or_create().seen.add(fps);
@@ -154,6 +156,7 @@ void user_seen_add(const Call& call) {
 
 // RECO.USER.SEEN.DEL <key> <item> [<item> ...]
 void user_seen_del(const Call& call) {
+  check_cap("items", static_cast<long long>(call.args.size() - 2), "max-list", limits().max_list);
   std::vector<std::uint64_t> fps = fingerprints_of(call.args.subspan(2));
   UserKey key(call.ctx, call.argv[1], true);
   std::size_t removed = key.profile() ? key.profile()->seen.remove(fps) : 0;

@@ -288,3 +288,40 @@ TEST_F(Models, BadArgumentsAreRefused) {
 
 }  // namespace
 }  // namespace reco::test
+
+namespace reco::test {
+namespace {
+
+// RECO.CATALOG.INFO version counts every change, model commands included, and does not move
+// on an idempotent re-send.
+TEST_F(Models, CatalogVersionCountsModelChangesButNotResends) {
+  auto version = [&] { return srv.cmd({"RECO.CATALOG.INFO", "m"}).as_map()["version"].as_integer(); };
+  TestModel v1(1, false), v2(2, false);
+  long long v = version();
+  auto expect_step = [&](const Args& cmd, long long step) {
+    Reply r = srv.cmd(cmd);
+    ASSERT_FALSE(r.is_error()) << cmd[0] << ": " << r.str;
+    EXPECT_EQ(version(), v + step) << join(cmd);
+    v = version();
+  };
+  expect_step({"RECO.MODEL.PUT", "m", "v1", v1.bytes()}, 1);
+  expect_step({"RECO.MODEL.PUT", "m", "v1", v1.bytes()}, 0);  // the same bytes again
+  expect_step({"RECO.MODEL.ACTIVATE", "m", "v1"}, 1);
+  expect_step({"RECO.MODEL.ACTIVATE", "m", "v1"}, 0);
+  expect_step({"RECO.MODEL.PUT", "m", "v2", v2.bytes(), "ACTIVATE"}, 1);
+  expect_step({"RECO.MODEL.SPLIT", "m", "v1", "v2", "10"}, 1);
+  expect_step({"RECO.MODEL.SPLIT", "m", "v1", "v2", "10"}, 0);
+  expect_step({"RECO.MODEL.SPLIT", "m", "v1", "v2", "20"}, 1);
+  expect_step({"RECO.MODEL.SPLIT", "m", "OFF"}, 1);
+  expect_step({"RECO.MODEL.SPLIT", "m", "OFF"}, 0);
+  expect_step({"RECO.MODEL.ROLLBACK", "m"}, 1);
+  expect_step({"RECO.MODEL.DEL", "m", "v2"}, 1);
+  expect_step({"RECO.MODEL.DEL", "m", "v2"}, 0);  // already gone: replies 0
+  // Refused commands change nothing.
+  EXPECT_TRUE(srv.cmd({"RECO.MODEL.ACTIVATE", "m", "nope"}).is_error());
+  EXPECT_TRUE(srv.cmd({"RECO.MODEL.PUT", "m", "v3", "not a model"}).is_error());
+  EXPECT_EQ(version(), v);
+}
+
+}  // namespace
+}  // namespace reco::test

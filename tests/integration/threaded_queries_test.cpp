@@ -304,7 +304,7 @@ void writer(RedisServer& srv, Shared& sh, std::uint64_t seed, bool flushes, cons
           if (r.is_error()) r = Reply{};  // the version may have been deleted
       }
     } else if (op == 6) {
-      r = c.cmd({"RECO.CATALOG.CONFIG", "main", "SET", "WEIGHT.TERM", std::to_string(rng() % 3), "EF_RUNTIME",
+      r = c.cmd({"RECO.CATALOG.CONFIG", "SET", "main", "WEIGHT.TERM", std::to_string(rng() % 3), "EF_RUNTIME",
                  std::to_string(16 + rng() % 100)});
     } else if (op == 7) {  // the second catalog comes and goes
       if (rng() % 2) {
