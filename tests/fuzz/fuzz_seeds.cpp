@@ -14,6 +14,7 @@
 #include "reco_offline/records.hpp"
 #include "reco/codec.hpp"
 #include "reco/model_items.hpp"
+#include "reco/model_set.hpp"
 
 namespace {
 
