@@ -35,6 +35,10 @@ class ByteSource {
   virtual std::uint64_t get_u64() = 0;
   virtual double get_double() = 0;
   virtual std::string get_bytes() = 0;
+  // Called by the loaders once per item, chunk or long step: a source over a live server's
+  // RDB stream uses it to let the server answer clients (LOADING) during long loads. It
+  // must not touch the data being loaded.
+  virtual void yield_point() {}
 };
 void save_catalog(const Catalog& c, ByteSink& out);
 std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding);

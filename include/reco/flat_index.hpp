@@ -44,8 +44,9 @@ class FlatIndex final : public VectorIndex {
   static std::unique_ptr<FlatIndex> load(ByteSource& in, std::size_t dim, Metric metric);
 
  private:
-  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric);
-  static std::unique_ptr<FlatIndex> load_body(ByteSource& in, std::size_t dim, Metric metric);
+  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric, std::uint64_t);
+  static std::unique_ptr<FlatIndex> load_body(ByteSource& in, std::size_t dim, Metric metric,
+                                                std::uint64_t max_ids);
 
   std::size_t dim_;
   Metric metric_;

@@ -114,8 +114,9 @@ class HnswIndex final : public VectorIndex {
  private:
   struct Impl;
   friend struct Impl;
-  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric);
-  static std::unique_ptr<HnswIndex> load_body(ByteSource& in, std::size_t dim, Metric metric);
+  friend std::unique_ptr<VectorIndex> load_vector_index(ByteSource&, std::size_t, Metric, std::uint64_t);
+  static std::unique_ptr<HnswIndex> load_body(ByteSource& in, std::size_t dim, Metric metric,
+                                                std::uint64_t max_ids);
 
   std::size_t dim_;
   Metric metric_;

@@ -44,6 +44,10 @@ struct TensorFile {
 
 // Throws reco::Error ("safetensors: ...") on anything malformed; never reads out of bounds.
 TensorFile read_safetensors(std::string_view bytes);
+// The constant-time part of read_safetensors (sizes, header length, the header's first
+// byte): callers that would otherwise hash or copy the whole file first run it before.
+// Returns the header length; throws reco::Error like read_safetensors.
+std::uint64_t check_safetensors_framing(std::string_view bytes);
 
 // Throws reco::Error on duplicate names, a "__metadata__" tensor name, or a tensor whose
 // data size does not match its shape.

@@ -70,6 +70,9 @@ class VectorIndex {
 // Reads what VectorIndex::save wrote, whatever the kind, without rebuilding anything.
 // Validates every count, id, link and value against the input and throws reco::Error on a
 // truncated, corrupt or foreign payload (or a dimension/metric other than expected).
-std::unique_ptr<VectorIndex> load_vector_index(ByteSource& in, std::size_t dim, Metric metric);
+// max_ids: the ids the index may hold (a catalog passes its slot count); a payload claiming
+// more is refused before anything is sized from it.
+std::unique_ptr<VectorIndex> load_vector_index(ByteSource& in, std::size_t dim, Metric metric,
+                                               std::uint64_t max_ids = UINT64_MAX);
 
 }  // namespace reco

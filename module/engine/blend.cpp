@@ -164,7 +164,11 @@ double popularity_term(const BlendConfig& config, double popularity, double max_
   if (!(config.popularity > 0) || !(max_popularity > 0) || !(popularity > 0)) return 0.0;
   double term = config.popularity * std::log1p(popularity) / std::log1p(max_popularity);
   if (config.recency_halflife_days > 0) {
-    const double age_days = static_cast<double>(std::max<std::int64_t>(0, newest_time - time)) / 86400.0;
+    // In double: item times are any int64 a client sent, and newest - oldest can overflow
+    // int64 (signed overflow is undefined; UBSan flags it). A double difference of two
+    // int64 is never inf, and exp2 of a huge negative is a clean 0.
+    const double age_days =
+        std::max(0.0, static_cast<double>(newest_time) - static_cast<double>(time)) / 86400.0;
     term *= std::exp2(-age_days / config.recency_halflife_days);
   }
   return term;

@@ -125,6 +125,7 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   };
   std::vector<Loaded> loaded;
   for (std::uint64_t n = in.get_u64(), i = 0; i < n; ++i) {
+    in.yield_point();
     Loaded l;
     std::uint64_t dense = in.get_u64();
     if (dense >= id_bound) throw Error("corrupt catalog item id");
@@ -195,7 +196,10 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   c->index_config_ = ix;
   c->blend_ = load_blend(in);
 
-  std::unique_ptr<VectorIndex> index = load_vector_index(in, dim, c->metric_);
+  in.yield_point();
+  // The index may hold no id outside the catalog's slots: its sizes are bounded by the
+  // slots the payload already paid for (8 bytes per free id, more per item).
+  std::unique_ptr<VectorIndex> index = load_vector_index(in, dim, c->metric_, id_bound);
   if ((index->kind() == "hnsw") != ix.uses_graph())
     throw Error("corrupt catalog: index kind does not match its configuration");
   std::size_t with_vector = 0;
@@ -210,6 +214,7 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   if (model_encoding < 1 || model_encoding > kModelSetEncoding)
     throw Error("unsupported model set encoding " + std::to_string(model_encoding));
   c->models_ = ModelSet::load(in, static_cast<std::uint32_t>(model_encoding), CatalogItems(*c));
+  in.yield_point();
   // Sorted here, while the server answers LOADING, rather than before the first query.
   c->refresh_derived();
   return c;

@@ -147,18 +147,20 @@ void FlatIndex::save(ByteSink& out) const {
 std::unique_ptr<FlatIndex> FlatIndex::load(ByteSource& in, std::size_t dim, Metric metric) {
   if (in.get_u64() != static_cast<std::uint64_t>(VectorIndexKind::Flat))
     throw Error("corrupt vector index: not a flat index");
-  return load_body(in, dim, metric);
+  return load_body(in, dim, metric, UINT64_MAX);
 }
 
-std::unique_ptr<FlatIndex> FlatIndex::load_body(ByteSource& in, std::size_t dim, Metric metric) {
+std::unique_ptr<FlatIndex> FlatIndex::load_body(ByteSource& in, std::size_t dim, Metric metric,
+                                                std::uint64_t max_ids) {
   const std::uint64_t version = in.get_u64();
   if (version < 1 || version > kFormatVersion)
     throw Error("unsupported flat index format " + std::to_string(version));
   auto ix = std::make_unique<FlatIndex>(dim, metric);
   const std::uint64_t n = in.get_u64();
-  if (n > std::uint64_t(UINT32_MAX) + 1) throw Error("corrupt flat index id bound");
+  if (n > std::uint64_t(UINT32_MAX) + 1 || n > max_ids) throw Error("corrupt flat index id bound");
   std::vector<float> v(dim);
   for (std::uint64_t start = 0; start < n; start += kSaveChunk) {
+    in.yield_point();
     const std::string chunk = in.get_bytes();
     std::size_t pos = 0;
     for (std::uint64_t id = start; id < std::min<std::uint64_t>(n, start + kSaveChunk); ++id) {

@@ -889,10 +889,11 @@ void HnswIndex::save(ByteSink& out) const {
 std::unique_ptr<HnswIndex> HnswIndex::load(ByteSource& in, std::size_t dim, Metric metric) {
   if (in.get_u64() != static_cast<std::uint64_t>(VectorIndexKind::Hnsw))
     throw Error("corrupt vector index: not an hnsw index");
-  return load_body(in, dim, metric);
+  return load_body(in, dim, metric, UINT64_MAX);
 }
 
-std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim, Metric metric) {
+std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim, Metric metric,
+                                                std::uint64_t max_ids) {
   const std::uint64_t version = in.get_u64();
   if (version < 1 || version > kFormatVersion)
     throw Error("unsupported hnsw index format " + std::to_string(version));
@@ -916,15 +917,20 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
 
   const std::uint64_t slots = in.get_u64(), live = in.get_u64(), tombs = in.get_u64();
   const std::uint64_t entry = in.get_u64(), top = in.get_u64();
-  if (slots >= UINT32_MAX || live > slots || tombs > slots - live || top > kMaxLevel + 1 ||
+  if (slots >= UINT32_MAX || slots > max_ids || live > slots || tombs > slots - live || top > kMaxLevel + 1 ||
       (live == 0) != (top == 0) || (live > 0 && entry >= slots))
     throw Error("corrupt hnsw index header");
 
   // Slots grow as chunks arrive: memory follows the input actually read.
   std::size_t n_live = 0, n_tomb = 0;
   for (std::uint64_t start = 0; start < slots; start += kSaveChunk) {
+    in.yield_point();
     const std::string chunk = in.get_bytes();
     Cursor cur{chunk};
+    // Slots are sized only once their chunk has arrived, and a chunk holds at least one
+    // byte per slot it covers: what is allocated follows what was read.
+    if (chunk.size() < std::min<std::uint64_t>(slots, start + kSaveChunk) - start)
+      throw Error("corrupt hnsw index: truncated chunk");
     const std::size_t end = std::min<std::uint64_t>(slots, start + kSaveChunk);
     Impl::grow(x, end);
     for (std::uint32_t s = static_cast<std::uint32_t>(start); s < end; ++s) {

@@ -12,6 +12,7 @@
 
 #include "reco/error.hpp"
 #include "reco/fingerprint.hpp"
+#include "reco/safetensors.hpp"
 
 namespace reco {
 namespace {
@@ -66,6 +67,9 @@ const ModelVersion* ModelSet::active() const noexcept {
 std::unique_ptr<ModelVersion> ModelSet::prepare(std::string_view name, std::string_view bytes,
                                                 const ItemSource& items) const {
   check_name(name);
+  // The cheap checks before hashing the file: a file whose first bytes are already
+  // impossible is refused in constant time, not after a pass over up to 1 GB.
+  check_safetensors_framing(bytes);
   const std::uint64_t digest = fingerprint(bytes);
   if (const ModelVersion* old = find(name)) {
     if (old->digest() == digest && old->file_bytes() == bytes.size()) return nullptr;

@@ -102,7 +102,7 @@ TensorFile read_safetensors(std::string_view bytes) {
   }
 }
 
-static TensorFile read_checked(std::string_view bytes) {
+std::uint64_t check_safetensors_framing(std::string_view bytes) {
   if (bytes.size() < 8) fail("file is too short (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes.size() > kMaxTensorFileBytes)
     fail("file is larger than " + std::to_string(kMaxTensorFileBytes) + " bytes");
@@ -112,6 +112,13 @@ static TensorFile read_checked(std::string_view bytes) {
   if (n > bytes.size() - 8)
     fail("header length " + std::to_string(n) + " exceeds the file size " + std::to_string(bytes.size()));
   if (n > kMaxTensorHeaderBytes) fail("header length " + std::to_string(n) + " is too large");
+  // The format requires the header to be a JSON object, and its first byte to open it.
+  if (bytes[8] != '{') fail("header does not start with '{'");
+  return n;
+}
+
+static TensorFile read_checked(std::string_view bytes) {
+  const std::uint64_t n = check_safetensors_framing(bytes);
   const std::string_view header = bytes.substr(8, n);
   const std::string_view data = bytes.substr(8 + n);
 

@@ -11,13 +11,14 @@
 
 namespace reco {
 
-std::unique_ptr<VectorIndex> load_vector_index(ByteSource& in, std::size_t dim, Metric metric) {
+std::unique_ptr<VectorIndex> load_vector_index(ByteSource& in, std::size_t dim, Metric metric,
+                                               std::uint64_t max_ids) {
   const std::uint64_t tag = in.get_u64();
   switch (tag) {
     case static_cast<std::uint64_t>(VectorIndexKind::Flat):
-      return FlatIndex::load_body(in, dim, metric);
+      return FlatIndex::load_body(in, dim, metric, max_ids);
     case static_cast<std::uint64_t>(VectorIndexKind::Hnsw):
-      return HnswIndex::load_body(in, dim, metric);
+      return HnswIndex::load_body(in, dim, metric, max_ids);
     default:
       throw Error("corrupt vector index: unknown kind " + std::to_string(tag));
   }

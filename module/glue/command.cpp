@@ -62,7 +62,9 @@ void reply_string(RedisModuleCtx* ctx, std::string_view s) {
 
 int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler handler) noexcept {
   // Replies are written as the handler goes, so a handler must fail before its first reply;
-  // every handler parses and validates before it replies or changes anything.
+  // every handler parses and validates before it replies or changes anything, and a reply
+  // whose building can throw (formatting, allocation) is recorded first and sent whole
+  // (DeferredReply): an error caught here after a partial array would corrupt the stream.
   try {
     std::vector<std::string_view> args;
     args.reserve(static_cast<std::size_t>(argc));

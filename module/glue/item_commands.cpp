@@ -18,6 +18,7 @@
 #include "reco/error.hpp"
 #include "reco/vector_codec.hpp"
 #include "registry.hpp"
+#include "serving/deferred_reply.hpp"
 #include "serving/write_dispatch.hpp"
 
 namespace reco::glue {
@@ -99,27 +100,31 @@ void item_get(const Call& call) {
   const Item& item = catalog.item(*dense);
   const std::vector<float> vec = catalog.vector(*dense);
 
-  RedisModule_ReplyWithArray(ctx, 10);
-  reply_string(ctx, "vector");
+  // Recorded first, sent whole: formatting can throw (out of memory) and an exception
+  // after the first reply call would leave a half-written array with an error inside it.
+  DeferredReply r;
+  r.array(10);
+  r.string("vector");
   if (vec.empty()) {
-    RedisModule_ReplyWithNull(ctx);
+    r.null();
   } else {
-    RedisModule_ReplyWithArray(ctx, static_cast<long>(vec.size()));
-    for (float v : vec) reply_string(ctx, format_float(v));
+    r.array(vec.size());
+    for (float v : vec) r.string(format_float(v));
   }
-  reply_string(ctx, "terms");
-  RedisModule_ReplyWithArray(ctx, static_cast<long>(item.terms.size()));
-  for (const String& t : item.terms) reply_string(ctx, view(t));
-  reply_string(ctx, "popularity");
-  RedisModule_ReplyWithDouble(ctx, item.popularity);
-  reply_string(ctx, "time");
-  RedisModule_ReplyWithLongLong(ctx, item.time);
-  reply_string(ctx, "features");
-  RedisModule_ReplyWithArray(ctx, static_cast<long>(item.features.size() * 2));
+  r.string("terms");
+  r.array(item.terms.size());
+  for (const String& t : item.terms) r.string(view(t));
+  r.string("popularity");
+  r.real(item.popularity);
+  r.string("time");
+  r.integer(item.time);
+  r.string("features");
+  r.array(item.features.size() * 2);
   for (const Feature& f : item.features) {
-    reply_string(ctx, view(f.name));
-    reply_string(ctx, view(f.value));
+    r.string(view(f.name));
+    r.string(view(f.value));
   }
+  r.send(ctx);
 }
 
 }  // namespace

@@ -44,4 +44,10 @@ std::string RdbSource::get_bytes() {
   return out;
 }
 
+void RdbSource::yield_point() {
+  if (++since_yield_ < kYieldEvery) return;
+  since_yield_ = 0;
+  RedisModule_Yield(RedisModule_GetContextFromIO(io_), REDISMODULE_YIELD_FLAG_CLIENTS, "reco is loading");
+}
+
 }  // namespace reco::glue

@@ -29,10 +29,17 @@ class RdbSource final : public ByteSource {
   std::uint64_t get_u64() override;
   double get_double() override;
   std::string get_bytes() override;
+  // Every kYieldEvery calls, RedisModule_Yield: during a long RDB load (catalogs of
+  // millions of items) the server keeps answering clients, with LOADING, instead of
+  // freezing. Redis itself only serves clients while bytes are read, not while the module
+  // builds and checks what it read. Redis rate-limits the yield itself (once per tick).
+  void yield_point() override;
 
  private:
+  static constexpr unsigned kYieldEvery = 1024;
   void check() const;
   RedisModuleIO* io_;
+  unsigned since_yield_ = 0;
 };
 
 }  // namespace reco::glue

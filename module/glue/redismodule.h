@@ -64,6 +64,10 @@
 #define REDISMODULE_AUX_BEFORE_RDB (1 << 0)
 #define REDISMODULE_AUX_AFTER_RDB (1 << 1)
 
+// RedisModule_Yield (7.0): CLIENTS also serves clients (LOADING / BUSY replies), not only
+// background events.
+#define REDISMODULE_YIELD_FLAG_NONE (1 << 0)
+#define REDISMODULE_YIELD_FLAG_CLIENTS (1 << 1)
 #define REDISMODULE_OPTIONS_HANDLE_IO_ERRORS (1 << 0)
 #define REDISMODULE_OPTION_NO_IMPLICIT_SIGNAL_MODIFIED (1 << 1)
 #define REDISMODULE_OPTIONS_HANDLE_REPL_ASYNC_LOAD (1 << 2)
@@ -437,6 +441,7 @@ struct RedisModuleUser;
   X(float, LoadFloat, (RedisModuleIO * io))                                                        \
   X(int, IsIOError, (RedisModuleIO * io))                                                          \
   X(RedisModuleCtx*, GetContextFromIO, (RedisModuleIO * io))                                       \
+  X(void, Yield, (RedisModuleCtx * ctx, int flags, const char* busy_reply))                        \
   X(const RedisModuleString*, GetKeyNameFromIO, (RedisModuleIO * io))                              \
   X(int, GetDbIdFromIO, (RedisModuleIO * io))                                                      \
   X(void, EmitAOF, (RedisModuleIO * io, const char* cmdname, const char* fmt, ...))                \

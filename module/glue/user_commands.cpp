@@ -17,6 +17,7 @@
 #include "reco/fingerprint.hpp"
 #include "reco/user_profile.hpp"
 #include "reco/vector_codec.hpp"
+#include "serving/deferred_reply.hpp"
 #include "user_type.hpp"
 
 namespace reco::glue {
@@ -116,28 +117,31 @@ void user_get(const Call& call) {
     RedisModule_ReplyWithNull(ctx);
     return;
   }
-  RedisModule_ReplyWithArray(ctx, 8);
-  reply_string(ctx, "vector");
+  // Recorded first, sent whole (see dispatch in command.cpp): nothing throws once replying.
+  DeferredReply r;
+  r.array(8);
+  r.string("vector");
   if (u->vector.empty()) {
-    RedisModule_ReplyWithNull(ctx);
+    r.null();
   } else {
-    RedisModule_ReplyWithArray(ctx, static_cast<long>(u->vector.size()));
-    for (float v : u->vector) reply_string(ctx, format_float(v));
+    r.array(u->vector.size());
+    for (float v : u->vector) r.string(format_float(v));
   }
-  reply_string(ctx, "terms");
-  RedisModule_ReplyWithArray(ctx, static_cast<long>(u->terms.size() * 2));
+  r.string("terms");
+  r.array(u->terms.size() * 2);
   for (const WeightedTerm& t : u->terms) {
-    reply_string(ctx, view(t.term));
-    reply_string(ctx, format_float(t.weight));
+    r.string(view(t.term));
+    r.string(format_float(t.weight));
   }
-  reply_string(ctx, "features");
-  RedisModule_ReplyWithArray(ctx, static_cast<long>(u->features.size() * 2));
+  r.string("features");
+  r.array(u->features.size() * 2);
   for (const Feature& f : u->features) {
-    reply_string(ctx, view(f.name));
-    reply_string(ctx, view(f.value));
+    r.string(view(f.name));
+    r.string(view(f.value));
   }
-  reply_string(ctx, "seen_count");
-  RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(u->seen.size()));
+  r.string("seen_count");
+  r.integer(static_cast<long long>(u->seen.size()));
+  r.send(ctx);
 }
 
 // RECO.USER.SEEN.ADD <key> <item> [<item> ...]

@@ -204,4 +204,20 @@ TEST(SafeTensors, RandomCorruptionNeverCrashes) {
   EXPECT_GT(refused, 100);
 }
 
+// RECO.MODEL.PUT runs the framing check before it hashes the file, so a large blob whose
+// first bytes are impossible is refused without a pass over it.
+TEST(Safetensors, FramingCheckIsTheCheapPrefixOfTheReader) {
+  std::string blob(64, 'x');
+  EXPECT_THROW(reco::check_safetensors_framing(blob), reco::Error);  // header length huge
+  std::string ok(8, '\0');
+  ok[0] = 2;
+  ok += "{}";
+  EXPECT_EQ(reco::check_safetensors_framing(ok), 2u);
+  std::string not_json = ok;
+  not_json[8] = '[';
+  EXPECT_THROW(reco::check_safetensors_framing(not_json), reco::Error);
+  EXPECT_THROW(reco::read_safetensors(not_json), reco::Error);
+  EXPECT_THROW(reco::check_safetensors_framing(std::string(7, '\0')), reco::Error);
+}
+
 }  // namespace
