@@ -1,6 +1,6 @@
 // The argument cursor (see args.hpp): every parse error of every command is worded here.
 #include "args.hpp"
-#include "limits_config.hpp"
+#include "limits.hpp"
 
 #include <algorithm>
 #include <charconv>
