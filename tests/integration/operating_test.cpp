@@ -59,8 +59,9 @@ TEST_F(Operating, CommandDocsForEveryCommand) {
     EXPECT_FALSE(m["summary"].str.empty()) << name;
     EXPECT_EQ(m["since"].str, "1") << name;
     EXPECT_FALSE(m["complexity"].str.empty()) << name;
-    if (name != "reco.catalog.list" && name != "reco.catalog.config")
+    if (name != "reco.catalog.list" && name != "reco.catalog.config") {
       EXPECT_FALSE(arg_names(docs.elements[1]).empty()) << name;
+    }
   }
   auto rec = srv.cmd({"COMMAND", "DOCS", "reco.recommend"}).elements[1];
   EXPECT_EQ(arg_names(rec), (std::vector<std::string>{"catalog", "user", "k", "session", "exclude", "hasterm",
