@@ -7,9 +7,11 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aof_preamble.hpp"
 #include "args.hpp"
+#include "catalog_acl.hpp"
 #include "command.hpp"
 #include "info_reply.hpp"
 #include "limits_config.hpp"
@@ -211,9 +213,13 @@ void catalog_config_set(const Call& call) {
 
 // RECO.CATALOG.LIST
 void catalog_list(const Call& call) {
-  const CatalogMap& all = registry().all();
-  RedisModule_ReplyWithArray(call.ctx, static_cast<long>(all.size()));
-  for (const auto& [name, catalog] : all) reply_string(call.ctx, name);
+  // Only the catalogs the caller may read (catalog_acl.hpp): listed before the reply starts.
+  std::vector<std::string_view> names;
+  for (const auto& [name, catalog] : registry().all()) {
+    if (may_read_catalog(call.ctx, name)) names.push_back(name);
+  }
+  RedisModule_ReplyWithArray(call.ctx, static_cast<long>(names.size()));
+  for (std::string_view name : names) reply_string(call.ctx, name);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reco/error.hpp"
+#include "catalog_acl.hpp"
 #include "limits_config.hpp"
 #include "write_guard.hpp"
 
@@ -75,7 +76,9 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
     }
     set_caps_enforced(
         !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
-    if (is_write_call(args)) check_may_write(ctx);
+    const bool write = is_write_call(args);
+    if (write) check_may_write(ctx);
+    check_catalog_access(ctx, args, write);
     handler(Call{ctx, argv, args});
   } catch (...) {
     reply_error(ctx, current_error_reply());

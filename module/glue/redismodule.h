@@ -339,6 +339,11 @@ static_assert(sizeof(RedisModuleCommandInfo) == 72);
 #endif
 
 struct RedisModuleUser;
+// RedisModuleACLLogEntryReason (an enum in 7.0's header; passed as an int).
+#define REDISMODULE_ACL_LOG_AUTH 0
+#define REDISMODULE_ACL_LOG_CMD 1
+#define REDISMODULE_ACL_LOG_KEY 2
+#define REDISMODULE_ACL_LOG_CHANNEL 3
 
 #define RECO_PRINTF_LIKE(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 
@@ -500,6 +505,9 @@ struct RedisModuleUser;
   X(RedisModuleString*, GetCurrentUserName, (RedisModuleCtx * ctx))                                \
   X(RedisModuleUser*, GetModuleUserFromUserName, (RedisModuleString * name))                       \
   X(int, ACLCheckCommandPermissions, (RedisModuleUser * user, RedisModuleString** argv, int argc)) \
+  X(int, ACLCheckKeyPermissions, (RedisModuleUser * user, RedisModuleString * key, int flags))     \
+  X(void, ACLAddLogEntry,                                                                          \
+    (RedisModuleCtx * ctx, RedisModuleUser * user, RedisModuleString * object, int reason))        \
   X(int, FreeModuleUser, (RedisModuleUser * user))                                                 \
   X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))
 

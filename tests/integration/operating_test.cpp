@@ -131,7 +131,7 @@ TEST_F(Operating, CommandGetKeys) {
 
 TEST_F(Operating, ReadOnlyKeyPermissionRunsTheQueries) {
   make_data();
-  ASSERT_EQ(srv.cmd({"ACL", "SETUSER", "reader", "on", ">pw", "%R~user:*", "+@all"}).str, "OK");
+  ASSERT_EQ(srv.cmd({"ACL", "SETUSER", "reader", "on", ">pw", "%R~user:*", "%R~reco:catalog:*", "+@all"}).str, "OK");
   Client r = as("reader");
   Reply rec = r.cmd({"RECO.RECOMMEND", "c", "user:1", "2"});
   EXPECT_TRUE(rec.is_array()) << rec.str;
