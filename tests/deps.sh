@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config redis-server redis-tools libhiredis-dev libeigen3-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-          libhnswlib-dev libtsan2 clang-16 libclang-rt-16-dev)
+          libhnswlib-dev libtsan2 clang-16 libclang-rt-16-dev libxxhash-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "reco/blend.hpp"
+#include "reco/digest.hpp"
 #include "reco/index_config.hpp"
 #include "reco/memory.hpp"
 #include "reco/metric.hpp"
@@ -73,6 +74,9 @@ class Catalog {
   // For changes made through models(): the model set does not know its catalog, so whoever
   // changes it calls this once it has (only when something did change).
   void count_change() noexcept { ++version_; }
+  // The sum of item_digest() over the live items, kept by every write (catalog_digest.hpp
+  // adds the settings and models).
+  const Digest128& items_digest() const noexcept { return items_digest_; }
 
   std::optional<std::uint32_t> find(std::string_view id) const noexcept;
   // The dense id whose item id has this fingerprint (a seen-set entry), if any.
@@ -150,12 +154,16 @@ class Catalog {
   friend void save_catalog(const Catalog&, ByteSink&);
   friend std::unique_ptr<Catalog> load_catalog(ByteSource&, std::uint32_t);
 
-  // Writes a validated item into slot `dense` (which must be free).
+  // Writes a validated item into slot `dense` (which must be free); the loader then calls
+  // rebuild_items_digest() once the index is in place.
   void place(std::uint32_t dense, Item&& item, std::span<const float> vector);
   // Keeps a built popular order (and its term lists) in step with one item's write:
   // `was` is the item before (nullptr if created), `now` after (nullptr if erased); terms
   // are the same in both unless `terms_changed`.
   void reorder(std::uint32_t dense, const Item* was, const Item* now, bool terms_changed);
+  // item_digest() of slot `dense` as it stands (writers only: uses digest_scratch_).
+  Digest128 stored_digest(std::uint32_t dense) noexcept;
+  void rebuild_items_digest() noexcept;
 
   String name_;
   std::size_t dim_;
@@ -164,6 +172,8 @@ class Catalog {
   BlendConfig blend_;
   std::uint64_t version_ = 0;
   std::size_t live_count_ = 0;
+  Digest128 items_digest_;
+  std::vector<float> digest_scratch_;  // dim floats, so that keeping the digest never allocates
 
   Vec<Item> items_;                // by dense id; dead slots are empty
   Vec<std::uint8_t> live_;

@@ -1,5 +1,6 @@
 // Item catalog (see reco/catalog.hpp).
 #include "reco/catalog.hpp"
+#include "reco/catalog_digest.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -81,6 +82,13 @@ Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric, const In
   index_config_.validate();
   vectors_ = make_vector_index(dim, metric, index_config_);
   models_ = std::make_unique<ModelSet>();
+  digest_scratch_.resize(dim);
+}
+
+Digest128 Catalog::stored_digest(std::uint32_t dense) noexcept {
+  std::span<const float> v;
+  if (vectors_->read(dense, digest_scratch_)) v = digest_scratch_;
+  return item_digest(items_[dense], v);
 }
 
 Catalog::~Catalog() = default;
@@ -168,6 +176,7 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
 
   // Build the new item's value aside, so a failed allocation leaves the catalog intact.
   const bool created = existing == by_fp_.end();
+  const Digest128 old_digest = created ? Digest128{} : stored_digest(existing->second);
   Item next;
   if (!created) next = items_[existing->second];
   next.id = to_string(id);
@@ -210,6 +219,8 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
   reorder(dense, created ? nullptr : &was, &items_[dense], u.terms.has_value());
   if (u.vector) vectors_->set(dense, *u.vector);
   if (!models_->empty()) models_->on_item(dense, id, items_[dense]);
+  items_digest_.sub(old_digest);
+  items_digest_.add(stored_digest(dense));
   ++version_;
   after_write();
   return created;
@@ -227,6 +238,12 @@ void Catalog::place(std::uint32_t dense, Item&& item, std::span<const float> vec
   order_dirty_ = true;
 }
 
+void Catalog::rebuild_items_digest() noexcept {
+  items_digest_ = {};
+  for (std::uint32_t d = 0; d < items_.size(); ++d)
+    if (live_[d]) items_digest_.add(stored_digest(d));
+}
+
 bool Catalog::erase(std::string_view id) {
   auto dense = find(id);
   if (!dense) return false;
@@ -234,6 +251,7 @@ bool Catalog::erase(std::string_view id) {
   // The one allocation, before any change; geometric so that mass deletes stay linear.
   if (free_ids_.size() == free_ids_.capacity())
     free_ids_.reserve(std::max<std::size_t>(8, 2 * free_ids_.capacity()));
+  items_digest_.sub(stored_digest(d));
   terms_.remove(d, items_[d].terms);
   vectors_->remove(d);
   models_->on_remove(d);

@@ -173,6 +173,7 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   for (Loaded& l : loaded) c->place(l.dense, std::move(l.item), l.vector);
   c->version_ = version;
   if (encoding < 2) {
+    c->rebuild_items_digest();
     c->refresh_derived();
     return c;
   }
@@ -210,6 +211,7 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   }
   if (with_vector != index->size()) throw Error("corrupt catalog: index holds unknown ids");
   c->vectors_ = std::move(index);
+  c->rebuild_items_digest();
   const std::uint64_t model_encoding = in.get_u64();
   if (model_encoding < 1 || model_encoding > kModelSetEncoding)
     throw Error("unsupported model set encoding " + std::to_string(model_encoding));

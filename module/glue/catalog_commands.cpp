@@ -17,6 +17,7 @@
 #include "limits_config.hpp"
 #include "reco/blend.hpp"
 #include "reco/catalog.hpp"
+#include "reco/catalog_digest.hpp"
 #include "reco/error.hpp"
 #include "reco/index_config.hpp"
 #include "reco/metric.hpp"
@@ -126,6 +127,8 @@ void catalog_info(const Call& call) {
   r.add("memory_bytes", c.memory_bytes());
   // An unsigned counter; it would need 2^63 writes to leave the signed range.
   r.add("version", c.version());
+  const std::string digest = catalog_digest(c).hex();
+  r.add("digest", digest);
   r.send(call.ctx);
 }
 

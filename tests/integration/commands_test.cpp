@@ -109,7 +109,7 @@ TEST_F(Commands, CatalogCreateInfoListDrop) {
                                              "index_m", "index_ef_construction",
                                              "index_ef_runtime", "index_quant", "index_keep_float",
                                              "index_exact_below", "index_memory_bytes",
-                                             "memory_bytes", "version"}));
+                                             "memory_bytes", "version", "digest"}));
   auto m = info.as_map();
   EXPECT_EQ(m.at("name").str, "movies");
   EXPECT_EQ(m.at("dim").integer, 3);
