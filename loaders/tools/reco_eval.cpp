@@ -222,9 +222,11 @@ int run(int argc, char** argv) {
     fmt::print("  all:   every held-out rating is relevant, whatever the stars ({} users)\n", users.size());
     fmt::print("  liked: only held-out ratings > 3 are relevant, the original pipeline's definition ({} users with one)\n",
                liked_users);
+    size_t w = 36;  // the method column: as wide as the longest name
+    for (const auto& m : methods) w = std::max(w, m.name.size());
     const std::string hr = fmt::format("HR@{}", k), rc = fmt::format("Recall@{}", k), nd = fmt::format("NDCG@{}", k);
-    fmt::print("{:<36} {:^30}   {:^30}\n", "relevant:", "all held-out ratings", "liked held-out (rating > 3)");
-    fmt::print("{:<36} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}  {}\n", "method", hr, rc, nd, hr, rc, nd, "");
+    fmt::print("{:<{}} {:^30}   {:^30}\n", "relevant:", w, "all held-out ratings", "liked held-out (rating > 3)");
+    fmt::print("{:<{}} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}\n", "method", w, hr, rc, nd, hr, rc, nd);
     nlohmann::json rows = nlohmann::json::array();
     const auto as_json = [](const RankingMetrics& r) {
       return nlohmann::json{{"users", r.users}, {"hit_rate", r.hit_rate}, {"recall", r.recall}, {"ndcg", r.ndcg}};
@@ -232,10 +234,10 @@ int run(int argc, char** argv) {
     for (const auto& m : methods) {
       const HeldOutMetrics r = m.acc.result();
       if (r.all.users == 0) {
-        fmt::print("{:<36} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}  {}\n", m.name, "-", "-", "-", "-", "-", "-", m.note);
+        fmt::print("{:<{}} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}  {}\n", m.name, w, "-", "-", "-", "-", "-", "-", m.note);
         continue;
       }
-      fmt::print("{:<36} {:>9.4f} {:>10.4f} {:>9.4f}   {:>9.4f} {:>10.4f} {:>9.4f}  {}\n", m.name, r.all.hit_rate,
+      fmt::print("{:<{}} {:>9.4f} {:>10.4f} {:>9.4f}   {:>9.4f} {:>10.4f} {:>9.4f}  {}\n", m.name, w, r.all.hit_rate,
                  r.all.recall, r.all.ndcg, r.liked.hit_rate, r.liked.recall, r.liked.ndcg, m.note);
       // The top-level numbers are the "all" definition; "liked" holds the original's.
       nlohmann::json row = as_json(r.all);
