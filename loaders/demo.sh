@@ -8,7 +8,9 @@
 # MLP) and puts it on the catalog, shows recommendations, similar titles and a
 # cold-start session, evaluates what is served (ranked by the model, the unranked
 # blend, next-item vectors, original vectors, popularity) and leaves the server
-# running for you (or stops it with --stop).
+# running for you (or stops it with --stop). Every tool runs with its own
+# defaults, the commands of the README's "Offline tools" section; --dim and
+# --epochs, when given, are passed to reco-train.
 #
 #   loaders/demo.sh [--data DIR] [--users N] [--items N] [--ratings N] [--seed N]
 #                   [--dim N] [--epochs N] [--port N] [--stop] [--build-dir DIR]
@@ -16,7 +18,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
-data_dir="" users=6040 items=3706 ratings=1000209 seed=42 dim=32 epochs=20 port="" stop=0
+data_dir="" users=6040 items=3706 ratings=1000209 seed=42 dim="" epochs="" port="" stop=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data_dir=$(cd "$2" && pwd); shift 2 ;;
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift 2 ;;
     --stop) stop=1; shift ;;
     --build-dir) build=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,8 +86,11 @@ step "split in time, point-in-time genre terms"
 prep="$work/prepared"
 "$build/reco-data" prepare -d "$raw" -o "$prep"
 
-step "train next-item vectors (BPR with item bias, dim $dim) and fit the catalog blend"
-"$build/reco-train" -p "$prep" --objective next-item --dim "$dim" --epochs "$epochs" --negatives 5 --seed "$seed"
+step "train next-item vectors (BPR with item bias; reco-train's defaults${dim:+, dim $dim}${epochs:+, $epochs epochs}) and fit the catalog blend"
+train_args=()
+[ -n "$dim" ] && train_args+=(--dim "$dim")
+[ -n "$epochs" ] && train_args+=(--epochs "$epochs")
+"$build/reco-train" -p "$prep" "${train_args[@]}" --seed "$seed"
 
 step "train the original logistic vectors (like vs. dislike among rated items), for comparison"
 "$build/reco-train" -p "$prep" -o "$prep/logistic" --objective logistic --seed "$seed" --blend none -q

@@ -64,7 +64,7 @@ BlendBench::BlendBench(const std::vector<ItemRecord>& items, const FactorTable& 
   for (size_t r = 0; r < user_vectors.ids.size(); ++r) user_row.emplace(user_vectors.ids[r], r);
   std::map<Id, std::vector<std::string>> seen;
   for (const auto& r : train) seen[r.user].push_back(std::to_string(r.item));
-  // Test rows are sorted by (user, time, item): the first rows of a user come next.
+  // Test rows are sorted by (user, time) as the split wrote them: the first rows of a user come next.
   size_t k = 0;
   while (k < test.size()) {
     const Id uid = test[k].user;

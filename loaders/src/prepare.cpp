@@ -10,7 +10,8 @@ namespace reco_offline {
 
 namespace {
 
-// Everything before the held-out part, per user, sorted by (user, time, item).
+// Every rating, per user, sorted by (user, time); ties keep the split's order
+// (train, test, held out; within a part the file's), so positions match the split.
 std::vector<Rating> merge_history(const TimeSplit& s) {
   std::vector<Rating> all;
   all.reserve(s.train.size() + s.test.size() + s.holdout.size());

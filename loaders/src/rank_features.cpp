@@ -10,6 +10,7 @@
 #include <set>
 
 #include "reco_offline/text_input.hpp"
+#include "reco_offline/time_split.hpp"
 
 namespace reco_offline {
 
@@ -73,7 +74,8 @@ Id numeric_id(const std::string& s, const char* what) {
   return static_cast<Id>(v);
 }
 
-// Per-user history ranges of a list sorted by (user, time, item).
+// Per-user history ranges of a list sorted by (user, time); equal times keep
+// the split's order (train, test, held out), as time_split.hpp sorts.
 struct Histories {
   std::vector<Rating> all;
   std::unordered_map<Id, std::pair<size_t, size_t>> range;
@@ -82,11 +84,7 @@ struct Histories {
 Histories merge_histories(const RankData& d) {
   Histories h;
   for (const auto* part : {&d.train, &d.test, &d.holdout}) h.all.insert(h.all.end(), part->rows.begin(), part->rows.end());
-  std::sort(h.all.begin(), h.all.end(), [](const Rating& a, const Rating& b) {
-    if (a.user != b.user) return a.user < b.user;
-    if (a.time != b.time) return a.time < b.time;
-    return a.item < b.item;
-  });
+  sort_by_user_time(h.all);
   size_t b = 0;
   while (b < h.all.size()) {
     size_t e = b;

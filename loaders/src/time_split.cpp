@@ -8,10 +8,11 @@
 namespace reco_offline {
 
 void sort_by_user_time(std::vector<Rating>& ratings) {
-  std::sort(ratings.begin(), ratings.end(), [](const Rating& a, const Rating& b) {
+  // Stable, on (user, time) only: ratings of one user in the same second keep
+  // the order they came in (the file's), as the original pipeline's split does.
+  std::stable_sort(ratings.begin(), ratings.end(), [](const Rating& a, const Rating& b) {
     if (a.user != b.user) return a.user < b.user;
-    if (a.time != b.time) return a.time < b.time;
-    return a.item < b.item;
+    return a.time < b.time;
   });
 }
 
@@ -30,8 +31,10 @@ TimeSplit split_by_time(std::vector<Rating> ratings, const SplitConfig& config) 
     const size_t n = end - begin;
     const size_t held = std::min(config.holdout, n);
     const size_t rest = n - held;
-    // The epsilon keeps e.g. 0.8 * 10 from flooring to 7 through rounding.
-    const auto n_train = std::min(rest, static_cast<size_t>(std::floor(config.train_fraction * rest + 1e-9)));
+    // The ceiling, as the original: 0.8 of 13 trains 11. The epsilon keeps a
+    // product that rounding lifts just above an integer (f * rest = 8.000...01)
+    // from counting one more.
+    const auto n_train = std::min(rest, static_cast<size_t>(std::ceil(config.train_fraction * rest - 1e-9)));
     const size_t train_end = begin + n_train;
     const size_t test_end = begin + rest;
     split.train.insert(split.train.end(), ratings.begin() + begin, ratings.begin() + train_end);

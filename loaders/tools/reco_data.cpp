@@ -50,7 +50,7 @@ int run_prepare(const std::string& in, const std::string& out, const PrepareConf
   for (const auto& r : p.split.train) train_likes += is_positive(r) ? 1 : 0;
   fmt::print("read {} ({}): {} users, {} items, {} ratings in {:.1f}s\n", in, layout ? layout_name(*layout) : "?",
              data.users.size(), data.items.size(), data.ratings.size(), read_s);
-  fmt::print("split per user in time: train {} / test {} / held-out {} (last {} per user; {:.0f}% of the rest train)\n",
+  fmt::print("split per user in time: train {} / test {} / held-out {} (last {} per user; of the rest the first {:.0f}%, rounded up, train)\n",
              p.split.train.size(), p.split.test.size(), p.split.holdout.size(), config.split.holdout,
              config.split.train_fraction * 100);
   fmt::print("train rows rated > 3: {:.1f}%; terms window: last {} ratings strictly before each row\n",
@@ -108,7 +108,7 @@ int run(int argc, char** argv) {
   p->add_option("--data,-d", prep_in, "MovieLens directory (1M .dat, 100K u.data or latest .csv)")->required();
   p->add_option("--out,-o", prep_out, "output directory")->capture_default_str();
   p->add_option("--holdout", prep.split.holdout, "last ratings per user held out as the online set")->capture_default_str();
-  p->add_option("--train-fraction", prep.split.train_fraction, "share of the rest used for training")
+  p->add_option("--train-fraction", prep.split.train_fraction, "share of the rest used for training (its first ceil(share x rest) ratings)")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   p->add_option("--window", prep.window, "ratings per point-in-time terms window")->capture_default_str()
       ->check(CLI::PositiveNumber);

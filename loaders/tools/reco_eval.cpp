@@ -1,6 +1,8 @@
 // reco-eval: judges what is served. For every user of holdout.tsv it asks the
 // live module for RECO.RECOMMEND and scores the answer against the user's
-// held-out ratings (hit rate, recall, NDCG at K), next to baselines computed
+// held-out ratings (hit rate, recall, NDCG at K) under two relevance definitions
+// side by side (every held-out rating; only the liked ones, rating > 3, as the
+// original pipeline counts; see held_out_relevance.hpp), next to baselines computed
 // the same way for the same users: the module restricted to its vector source,
 // the original logistic vectors served from a second catalog (when loaded, see
 // --original-catalog), the module restricted to its popularity source, and,
@@ -19,6 +21,7 @@
 
 #include "reco_offline/blend_fit.hpp"
 #include "reco_offline/factor_files.hpp"
+#include "reco_offline/held_out_relevance.hpp"
 #include "reco_offline/offline_rankers.hpp"
 #include "reco_offline/ranking_metrics.hpp"
 #include "reco_offline/records.hpp"
@@ -33,14 +36,9 @@ namespace {
 
 struct Method {
   std::string name;
-  RankingAccumulator acc;
+  HeldOutAccumulator acc;
   std::string note;
   double seconds = 0;
-};
-
-struct HeldOutUser {
-  std::string id;
-  std::unordered_set<std::string> relevant;
 };
 
 std::vector<std::string> split_words(const std::string& s) {
@@ -71,7 +69,7 @@ bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>
       if (errors++ == 0) first_error = reply.str;
       return;
     }
-    m.acc.add(ids_of(reply), users[tag].relevant);
+    m.acc.add(ids_of(reply), users[tag]);
   });
   CommandArgs args;
   for (size_t u = 0; u < users.size(); ++u) {
@@ -98,7 +96,7 @@ int run(int argc, char** argv) {
   std::string blend_path, original_catalog, original_prefix = "lmf:user:", model;
   int port = 6379;
   size_t k = 10, max_users = 0, window = 256;
-  bool offline_only = false, liked_only = false;
+  bool offline_only = false;
   app.add_option("--prepared,-p", dir, "prepared directory (holdout.tsv, users.tsv, items.tsv, factors)")->capture_default_str();
   app.add_option("--host,-H", host, "redis host")->capture_default_str();
   app.add_option("--port,-P", port, "redis port")->capture_default_str();
@@ -109,7 +107,6 @@ int run(int argc, char** argv) {
   app.add_option("--args", extra, "extra RECO.RECOMMEND arguments for the served row, e.g. \"BUDGET VECTOR 200\"");
   app.add_option("--window", window, "queries in flight")->capture_default_str();
   app.add_flag("--offline", offline_only, "only the offline rows (no server needed)");
-  app.add_flag("--liked-only", liked_only, "count only held-out ratings > 3 as relevant");
   app.add_option("--json", json_path, "also write the table as JSON to this file");
   app.add_option("--blend", blend_path,
                  "blend.json to serve with when the catalog keeps no blend settings (default: <prepared>/blend.json; "
@@ -124,19 +121,7 @@ int run(int argc, char** argv) {
 
   const auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
   try {
-    const std::vector<Rating> holdout = read_rating_rows(path("holdout.tsv"));
-    std::map<Id, HeldOutUser> by_user;
-    for (const auto& r : holdout) {
-      auto& u = by_user[r.user];
-      u.id = std::to_string(r.user);
-      if (!liked_only || is_positive(r)) u.relevant.insert(std::to_string(r.item));
-    }
-    std::vector<HeldOutUser> users;
-    for (auto& [id, u] : by_user) {
-      if (u.relevant.empty()) continue;
-      users.push_back(std::move(u));
-      if (max_users && users.size() >= max_users) break;
-    }
+    const std::vector<HeldOutUser> users = held_out_users(read_rating_rows(path("holdout.tsv")), max_users);
     if (users.empty()) throw DataError(path("holdout.tsv") + ": no held-out users to evaluate");
 
     const std::vector<ItemRecord> items = read_items(path("items.tsv"));
@@ -147,7 +132,7 @@ int run(int argc, char** argv) {
     std::vector<Method> methods;
     methods.reserve(8);  // references handed out below stay valid
     const auto add_method = [&](std::string name) -> Method& {
-      methods.push_back(Method{std::move(name), RankingAccumulator(k), {}, 0});
+      methods.push_back(Method{std::move(name), HeldOutAccumulator(k), {}, 0});
       return methods.back();
     };
 
@@ -214,7 +199,7 @@ int run(int argc, char** argv) {
         const auto row = user_row.find(u.id);
         m.acc.add(row == user_row.end() ? std::vector<std::string>{}
                                         : ranker.top(user_vectors.vectors.row(row->second).data(), k, seen),
-                  u.relevant);
+                  u);
       }
       m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_vec).count();
     }
@@ -226,25 +211,42 @@ int run(int argc, char** argv) {
         const auto rec = record_of.find(u.id);
         std::unordered_set<std::string> seen;
         if (rec != record_of.end()) seen.insert(rec->second->seen.begin(), rec->second->seen.end());
-        m.acc.add(ranker.top(k, seen), u.relevant);
+        m.acc.add(ranker.top(k, seen), u);
       }
       m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 
-    fmt::print("evaluation: {} users; relevant = {} of their held-out last ratings; seen items excluded; K = {}\n",
-               users.size(), liked_only ? "the liked (> 3)" : "all", k);
-    fmt::print("{:<36} {:>8} {:>10} {:>8}  {}\n", "method", fmt::format("HR@{}", k), fmt::format("Recall@{}", k),
-               fmt::format("NDCG@{}", k), "");
+    size_t liked_users = 0;
+    for (const auto& u : users) liked_users += u.liked.empty() ? 0 : 1;
+    fmt::print("evaluation: {} held-out users, seen items excluded, K = {}; two relevance definitions:\n", users.size(), k);
+    fmt::print("  all:   every held-out rating is relevant, whatever the stars ({} users)\n", users.size());
+    fmt::print("  liked: only held-out ratings > 3 are relevant, the original pipeline's definition ({} users with one)\n",
+               liked_users);
+    size_t w = 36;  // the method column: as wide as the longest name
+    for (const auto& m : methods) w = std::max(w, m.name.size());
+    const std::string hr = fmt::format("HR@{}", k), rc = fmt::format("Recall@{}", k), nd = fmt::format("NDCG@{}", k);
+    fmt::print("{:<{}} {:^30}   {:^30}\n", "relevant:", w, "all held-out ratings", "liked held-out (rating > 3)");
+    fmt::print("{:<{}} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}\n", "method", w, hr, rc, nd, hr, rc, nd);
     nlohmann::json rows = nlohmann::json::array();
+    const auto as_json = [](const RankingMetrics& r) {
+      return nlohmann::json{{"users", r.users}, {"hit_rate", r.hit_rate}, {"recall", r.recall}, {"ndcg", r.ndcg}};
+    };
     for (const auto& m : methods) {
-      const RankingMetrics r = m.acc.result();
-      if (r.users == 0) {
-        fmt::print("{:<36} {:>8} {:>10} {:>8}  {}\n", m.name, "-", "-", "-", m.note);
+      const HeldOutMetrics r = m.acc.result();
+      if (r.all.users == 0) {
+        fmt::print("{:<{}} {:>9} {:>10} {:>9}   {:>9} {:>10} {:>9}  {}\n", m.name, w, "-", "-", "-", "-", "-", "-", m.note);
         continue;
       }
-      fmt::print("{:<36} {:>8.4f} {:>10.4f} {:>8.4f}  {}\n", m.name, r.hit_rate, r.recall, r.ndcg, m.note);
-      rows.push_back({{"method", m.name}, {"users", r.users}, {"hit_rate", r.hit_rate}, {"recall", r.recall},
-                      {"ndcg", r.ndcg}, {"note", m.note}});
+      fmt::print("{:<{}} {:>9.4f} {:>10.4f} {:>9.4f}   {:>9.4f} {:>10.4f} {:>9.4f}  {}\n", m.name, w, r.all.hit_rate,
+                 r.all.recall, r.all.ndcg, r.liked.hit_rate, r.liked.recall, r.liked.ndcg, m.note);
+      // The top-level numbers are the "all" definition; "liked" holds the original's.
+      nlohmann::json row = as_json(r.all);
+      row["method"] = m.name;
+      row["note"] = m.note;
+      row["relevant"] = "all held-out ratings";
+      row["liked"] = as_json(r.liked);
+      row["liked"]["relevant"] = "held-out ratings > 3";
+      rows.push_back(std::move(row));
     }
     if (!json_path.empty()) std::ofstream(json_path) << nlohmann::json{{"k", k}, {"rows", rows}}.dump(2) << "\n";
   } catch (const RedisError& e) {

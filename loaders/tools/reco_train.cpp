@@ -12,6 +12,9 @@
 // Next-item vectors are fitted on the training part (so that the blend is chosen
 // on data they have not seen) and then, by default, retrained on training + test
 // with the same settings for serving: everything before the held-out part.
+// Each objective has its own defaults (BprConfig and MfConfig); the options they
+// share (--dim, --epochs, ...) show both in --help, and --show-config prints the
+// settings a command line resolves to without training.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
@@ -101,13 +104,30 @@ void fit_and_write_blend(const std::string& dir, const std::string& out, const F
   log["blend"] = info;
 }
 
+namespace {
+
+// "next-item 32, logistic 16": the help text of an option both objectives read.
+template <class A, class B>
+std::string both(const A& next_item, const B& logistic) {
+  if (fmt::format("{}", next_item) == fmt::format("{}", logistic)) return fmt::format("{}", next_item);
+  return fmt::format("next-item {}, logistic {}", next_item, logistic);
+}
+template <class A>
+std::string next_item_only(const A& v) { return fmt::format("next-item {}", v); }
+template <class A>
+std::string logistic_only(const A& v) { return fmt::format("logistic {}", v); }
+
+}  // namespace
+
 int run(int argc, char** argv) {
   CLI::App app{"reco-train: train user/item vectors (next-item BPR or the original logistic factorization)"};
   std::string dir = "data/prepared", out, format = "npy", objective = "next-item";
-  MfConfig config;
+  const BprConfig bpr_default;
+  const MfConfig mf_default;
+  MfConfig config;  // what the shared options parse into; next-item takes only those given
   BprConfig bpr;
   BlendOptions blend_opt;
-  bool quiet = false, no_refit = false;
+  bool quiet = false, no_refit = false, show_config = false;
   std::string prior = "0";
   app.add_option("--objective", objective,
                  "next-item: BPR over the whole catalog with an item bias; logistic: like vs. dislike among rated items")
@@ -115,49 +135,90 @@ int run(int argc, char** argv) {
   app.add_option("--prepared,-p", dir, "prepared directory (train.tsv, test.tsv)")->capture_default_str();
   app.add_option("--out,-o", out, "output directory for factor files (default: the prepared directory)");
   app.add_option("--format,-f", format, "factor file format")->check(CLI::IsMember({"npy", "csv", "tsv"}))->capture_default_str();
-  app.add_option("--dim", config.dim, "vector dimension")->check(CLI::Range(1, 4096))->capture_default_str();
-  app.add_option("--epochs", config.epochs, "epochs")->check(CLI::Range(0, 10000))->capture_default_str();
-  app.add_option("--lr", config.learning_rate, "initial learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr-decay", config.lr_decay, "learning rate multiplier per epoch")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  app.add_option("--reg", config.regularization, "L2 regularization")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--init", config.init_scale, "initial factor range")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--dim", config.dim, "vector dimension")->check(CLI::Range(1, 4096))
+      ->default_str(both(bpr_default.dim, mf_default.dim));
+  app.add_option("--epochs", config.epochs, "epochs")->check(CLI::Range(0, 10000))
+      ->default_str(both(bpr_default.epochs, mf_default.epochs));
+  app.add_option("--lr", config.learning_rate, "initial learning rate")->check(CLI::PositiveNumber)
+      ->default_str(both(bpr_default.learning_rate, mf_default.learning_rate));
+  app.add_option("--lr-decay", config.lr_decay, "learning rate multiplier per epoch")->check(CLI::Range(0.0, 1.0))
+      ->default_str(both(bpr_default.lr_decay, mf_default.lr_decay));
+  app.add_option("--reg", config.regularization, "L2 regularization")->check(CLI::NonNegativeNumber)
+      ->default_str(both(bpr_default.regularization, mf_default.regularization));
+  app.add_option("--init", config.init_scale, "initial factor range")->check(CLI::PositiveNumber)
+      ->default_str(both(bpr_default.init_scale, mf_default.init_scale));
   app.add_option("--negatives", config.negatives,
-                 "logistic: sampled unrated items per rating, labelled 0 (0 = labels only); next-item: candidates "
-                 "per step, the highest-scoring trained against (default 1)")
-      ->check(CLI::Range(0, 100))->capture_default_str();
-  app.add_option("--negative-weight", config.negative_weight, "loss weight of the sampled negatives")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--seed", config.seed, "random seed")->capture_default_str();
+                 "next-item: candidates per step, the highest-scoring trained against (at least 1); logistic: "
+                 "sampled unrated items per rating, labelled 0 (0 = labels only)")
+      ->check(CLI::Range(0, 100))->default_str(both(bpr_default.negatives, mf_default.negatives));
+  app.add_option("--negative-weight", config.negative_weight, "logistic: loss weight of the sampled negatives")
+      ->check(CLI::PositiveNumber)->default_str(logistic_only(mf_default.negative_weight));
+  app.add_option("--seed", config.seed, "random seed")->default_str(both(bpr_default.seed, mf_default.seed));
   app.add_option("--bias-reg", bpr.bias_regularization, "next-item: L2 on the item bias")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)->default_str(next_item_only(bpr_default.bias_regularization));
   app.add_option("--rating-weight", bpr.rating_weight,
                  "next-item: loss weight 1 + w * (stars - 3) / 2 per interaction (0 = every rating alike)")
-      ->capture_default_str();
+      ->default_str(next_item_only(bpr_default.rating_weight));
   app.add_option("--negative-popularity", bpr.negative_popularity,
                  "next-item: draw negatives with probability ~ count^this (0 = uniform)")
-      ->check(CLI::Range(0.0, 2.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 2.0))->default_str(next_item_only(bpr_default.negative_popularity));
   app.add_flag("--no-refit", no_refit, "next-item: export the vectors trained on the training part only");
   app.add_option("--blend", blend_opt.mode, "fit: choose the catalog blend on the test part and write blend.json")
       ->check(CLI::IsMember({"fit", "none"}))->capture_default_str();
   app.add_flag("--blend-prior", blend_opt.prior, "let the blend fit also try the popularity/recency term");
   app.add_option("--blend-users", blend_opt.users, "users in the blend fit (0 = all)")->capture_default_str();
   app.add_option("--popularity-prior", prior,
-                 "append a popularity-prior dimension to the exported vectors: a weight, or 'auto' to choose it "
-                 "on the test part (0 = export the factors as trained)")
-      ->capture_default_str();
+                 "logistic: append a popularity-prior dimension to the exported vectors: a weight, or 'auto' to "
+                 "choose it on the test part (0 = export the factors as trained)")
+      ->default_str(logistic_only(prior));
   app.add_flag("--quiet,-q", quiet, "no per-epoch lines");
+  app.add_flag("--show-config", show_config, "print the settings this command line trains with (JSON) and exit");
   CLI11_PARSE(app, argc, argv);
   if (out.empty()) out = dir;
-  if (objective == "next-item") {
+  const auto given = [&](const char* name) { return app.count(name) > 0; };
+  const bool next_item = objective == "next-item";
+  for (const char* name : {"--negative-weight", "--popularity-prior"}) {
+    if (next_item && given(name)) {
+      fmt::print(stderr, "reco-train: {} applies to --objective logistic only\n", name);
+      return 2;
+    }
+  }
+  for (const char* name : {"--bias-reg", "--rating-weight", "--negative-popularity", "--no-refit"}) {
+    if (!next_item && given(name)) {
+      fmt::print(stderr, "reco-train: {} applies to --objective next-item only\n", name);
+      return 2;
+    }
+  }
+  if (next_item) {
     // Shared options keep the next-item defaults unless given.
-    bpr.dim = app.count("--dim") ? config.dim : 32;
-    if (app.count("--epochs")) bpr.epochs = config.epochs;
-    if (app.count("--lr")) bpr.learning_rate = config.learning_rate;
-    if (app.count("--lr-decay")) bpr.lr_decay = config.lr_decay;
-    if (app.count("--reg")) bpr.regularization = config.regularization;
-    if (app.count("--init")) bpr.init_scale = config.init_scale;
-    bpr.negatives = app.count("--negatives") ? std::max(1, config.negatives) : bpr.negatives;
-    bpr.seed = config.seed;
+    if (given("--dim")) bpr.dim = config.dim;
+    if (given("--epochs")) bpr.epochs = config.epochs;
+    if (given("--lr")) bpr.learning_rate = config.learning_rate;
+    if (given("--lr-decay")) bpr.lr_decay = config.lr_decay;
+    if (given("--reg")) bpr.regularization = config.regularization;
+    if (given("--init")) bpr.init_scale = config.init_scale;
+    if (given("--negatives")) bpr.negatives = std::max(1, config.negatives);
+    if (given("--seed")) bpr.seed = config.seed;
+  }
+  if (show_config) {
+    // Keyed by option name, so that a test can hold it against --help.
+    nlohmann::json c = {{"--objective", objective}, {"--prepared", dir}, {"--out", out}, {"--format", format},
+                        {"--blend", blend_opt.mode}, {"--blend-prior", blend_opt.prior},
+                        {"--blend-users", blend_opt.users}};
+    if (next_item) {
+      c.update({{"--dim", bpr.dim}, {"--epochs", bpr.epochs}, {"--lr", bpr.learning_rate},
+                {"--lr-decay", bpr.lr_decay}, {"--reg", bpr.regularization}, {"--init", bpr.init_scale},
+                {"--negatives", bpr.negatives}, {"--seed", bpr.seed}, {"--bias-reg", bpr.bias_regularization},
+                {"--rating-weight", bpr.rating_weight}, {"--negative-popularity", bpr.negative_popularity},
+                {"--no-refit", no_refit}});
+    } else {
+      c.update({{"--dim", config.dim}, {"--epochs", config.epochs}, {"--lr", config.learning_rate},
+                {"--lr-decay", config.lr_decay}, {"--reg", config.regularization}, {"--init", config.init_scale},
+                {"--negatives", config.negatives}, {"--seed", config.seed},
+                {"--negative-weight", config.negative_weight}, {"--popularity-prior", prior}});
+    }
+    fmt::print("{}\n", c.dump(2));
+    return 0;
   }
 
   try {

@@ -3,37 +3,18 @@
 // load succeeds and duplicates nothing, bad files and a catalog of another
 // dimension fail with a non-zero status and leave the server as it was.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 
 #include "redis_server.hpp"
 #include "temp_dir.hpp"
+#include "tool_run.hpp"
 
 using reco::test::RedisServer;
+using reco_offline::test::run;
 using reco_offline::test::TempDir;
+using reco_offline::test::tool;
+using reco_offline::test::ToolRun;
 
 namespace {
-
-struct ToolRun {
-  int status;
-  std::string output;
-};
-
-ToolRun run(const std::string& command) {
-  ToolRun r{-1, {}};
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string tool(const std::string& name) { return std::string(RECO_TOOL_DIR) + "/" + name; }
 
 class Tools : public ::testing::Test {
  protected:
@@ -79,10 +60,15 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).as_map().at("items").as_integer(), 400);
   EXPECT_EQ(server->cmd({"DBSIZE"}).integer, 300);
 
-  r = run(tool("reco-eval") + " -p " + prep + " -P " + port());
+  r = run(tool("reco-eval") + " -p " + prep + " -P " + port() + " --json " + dir->file("eval.json"));
   ASSERT_EQ(r.status, 0) << r.output;
-  for (const char* row : {"reco RECO.RECOMMEND", "popular source only", "popularity (offline)", "HR@10"})
+  for (const char* row : {"reco RECO.RECOMMEND", "popular source only", "popularity (offline)", "HR@10",
+                          "all:   every held-out rating is relevant", "liked: only held-out ratings > 3"})
     EXPECT_NE(r.output.find(row), std::string::npos) << r.output;
+  // Both definitions in the JSON: fewer users have a liked held-out rating than any.
+  const std::string json = run("cat " + dir->file("eval.json")).output;
+  EXPECT_NE(json.find("\"relevant\": \"held-out ratings > 3\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"relevant\": \"all held-out ratings\""), std::string::npos) << json;
 
   r = run(tool("reco-show") + " -p " + prep + " -P " + port() + " recommend 1");
   ASSERT_EQ(r.status, 0) << r.output;

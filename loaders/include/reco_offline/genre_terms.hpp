@@ -53,7 +53,7 @@ std::vector<TermWeight> terms_before(const std::vector<Rating>& history, int64_t
                                      size_t window);
 
 // Terms for every row of `rows` as of the row's own time, from the users'
-// full histories. Both inputs sorted by (user, time, item); each row's user
+// full histories. Both inputs sorted by (user, time); each row's user
 // must appear in `history`. Sliding window: O(total ratings x genres).
 TermsTable point_in_time_terms(const std::vector<Rating>& rows, const std::vector<Rating>& history,
                                const GenreIndex& genres, size_t window);

@@ -1,8 +1,8 @@
 // The original pipeline's split: each user's ratings in time order; the last
 // `holdout` ratings are the "online" set (what the served recommendations are
-// judged against); of the rest, the first `train_fraction` train and the
-// remainder test. Ties in time are ordered by item id so the split is a pure
-// function of the data.
+// judged against); of the rest, the first ceil(`train_fraction` x rest) train
+// and the remainder test. Ratings of a user with the same timestamp keep their
+// input order (the file's): the sort is stable on time alone, as the original's.
 #pragma once
 
 #include <vector>
@@ -17,17 +17,17 @@ struct SplitConfig {
 };
 
 struct TimeSplit {
-  // Each sorted by (user, time, item).
+  // Each sorted by (user, time), ties in input order.
   std::vector<Rating> train;
   std::vector<Rating> test;
   std::vector<Rating> holdout;
 };
 
-// Sorts by (user, time, item) in place.
+// Sorts by (user, time) in place, stable: equal times keep their input order.
 void sort_by_user_time(std::vector<Rating>& ratings);
 
 // A user with no more than `holdout` ratings has all of them held out; the
-// train count of the rest is floor(train_fraction * rest).
+// train count of the rest is ceil(train_fraction * rest).
 TimeSplit split_by_time(std::vector<Rating> ratings, const SplitConfig& config);
 
 }  // namespace reco_offline
