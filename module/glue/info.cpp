@@ -7,9 +7,13 @@
 // scripts and Functions) and reco_queries_requeued (handed back to the main thread because
 // the catalog's popular order was stale when the query ran, which only a failed re-sort
 // leaves behind); reco_writes_handed_over (item writes whose lock wait ran on a worker
-// because queries were running, serving/write_dispatch.hpp). A crash report skips the pool's fields: they take the pool's mutex,
-// which the crashing thread may hold.
+// because queries were running, serving/write_dispatch.hpp). Then the section reco_commands:
+// calls, errors and latency percentiles per command (command_stats.hpp). A crash report skips
+// the pool's fields and the commands: the pool's take its mutex, which the crashing thread
+// may hold, and the commands' belong to the main thread.
 #include "info.hpp"
+
+#include "command_stats.hpp"
 
 #include "reco/kernels.hpp"
 #include "reco/model_set.hpp"
@@ -58,6 +62,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "queries_inline", queries.inline_);
   RedisModule_InfoAddFieldULongLong(ctx, "queries_requeued", queries.requeued);
   RedisModule_InfoAddFieldULongLong(ctx, "writes_handed_over", writes_handed_over());
+  add_command_stats_info(ctx);
 }
 
 }  // namespace

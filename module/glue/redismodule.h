@@ -472,6 +472,9 @@ struct RedisModuleUser;
   X(int, InfoAddFieldDouble, (RedisModuleInfoCtx * ctx, const char* field, double value))          \
   X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value))     \
   X(int, InfoAddFieldULongLong, (RedisModuleInfoCtx * ctx, const char* field, unsigned long long value)) \
+  X(int, InfoBeginDictField, (RedisModuleInfoCtx * ctx, const char* name))                         \
+  X(int, InfoEndDictField, (RedisModuleInfoCtx * ctx))                                             \
+  X(void, LatencyAddSample, (const char* event, long long latency_ms))                             \
   /* context and time */                                                                          \
   X(int, GetContextFlags, (RedisModuleCtx * ctx))                                                  \
   X(int, GetContextFlagsAll, (void))                                                               \

@@ -47,6 +47,7 @@ int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) no
   } catch (...) {
     RedisModule_ReplyWithError(ctx, "ERR out of memory");
   }
+  record_call(task->clock, task->reply.failed());
   return REDISMODULE_OK;
 }
 
@@ -84,6 +85,7 @@ void serve(RedisModuleCtx* ctx, std::unique_ptr<QueryTask> task) {
     RedisModuleBlockedClient* bc = RedisModule_BlockClient(ctx, on_reply, nullptr, on_free, 0);
     if (bc) {
       task->catalog->query_queued();
+      task->clock = adopt_call();
       QueryTask* raw = task.release();
       const bool queued = pool.submit([bc, raw] {
         run_on_worker(*raw);
@@ -95,6 +97,7 @@ void serve(RedisModuleCtx* ctx, std::unique_ptr<QueryTask> task) {
       }
       // Not reachable while only the main thread resizes the pool; kept safe regardless.
       task.reset(raw);
+      resume_call(std::move(task->clock));
       task->catalog->query_done();
       RedisModule_AbortBlock(bc);
     }

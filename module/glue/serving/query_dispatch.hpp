@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "command_stats.hpp"
 #include "reco/catalog.hpp"
 #include "reco/serving/shared_catalog.hpp"
 #include "reco/serving/worker_pool.hpp"
@@ -49,6 +50,7 @@ struct QueryTask {
 
   DeferredReply reply;
   bool requeue = false;  // the worker found derived structures stale
+  CallClock clock;       // set when the client is blocked: the reply callback records the call
 };
 
 // Whether the command may block its client: not inside MULTI/EXEC, a script or Function,

@@ -17,6 +17,7 @@ struct WriteTask {
   WriteApply apply;
   bool granted = false;  // set by the worker before it unblocks the client
   bool applied = false;  // set by the main thread
+  CallClock clock;       // the call, recorded when its reply is written
 };
 
 // Runs inside Redis: nothing may escape.
@@ -24,12 +25,15 @@ int on_write_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc
   auto* task = static_cast<WriteTask*>(RedisModule_GetBlockedClientPrivateData(ctx));
   task->applied = true;
   g_handed_over.fetch_add(1, std::memory_order_relaxed);
+  bool failed = false;
   try {
     SharedCatalog::Write w = task->catalog->adopt_write();
     task->apply(*w, ctx);
   } catch (...) {
     reply_error(ctx, current_error_reply());
+    failed = true;
   }
+  record_call(task->clock, failed);
   return REDISMODULE_OK;
 }
 
@@ -51,7 +55,8 @@ void serve_write(RedisModuleCtx* ctx, std::shared_ptr<SharedCatalog> catalog, Wr
   if (pool.size() > 0 && catalog->queries_in_flight() && may_block(ctx)) {
     RedisModuleBlockedClient* bc = RedisModule_BlockClient(ctx, on_write_reply, nullptr, on_write_free, 0);
     if (bc) {
-      auto* task = new WriteTask{catalog, std::move(apply)};
+      auto* task = new WriteTask{catalog, std::move(apply), false, false, {}};
+      task->clock = adopt_call();
       const bool queued = pool.submit([bc, task] {
         task->catalog->acquire_for_main();
         task->granted = true;
@@ -59,6 +64,7 @@ void serve_write(RedisModuleCtx* ctx, std::shared_ptr<SharedCatalog> catalog, Wr
       });
       if (queued) return;
       apply = std::move(task->apply);
+      resume_call(std::move(task->clock));
       delete task;
       RedisModule_AbortBlock(bc);
     }
