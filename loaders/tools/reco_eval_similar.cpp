@@ -99,7 +99,7 @@ int run(int argc, char** argv) {
   CLI::App app{"reco-eval similar: item-to-item lists (RECO.SIMILAR) vs the old inner product and popularity"};
   std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", json_path;
   int port = 6379;
-  size_t k = 10, fetch = 100, window = 256, show = 0, exact_queries = 1000;
+  size_t k = 10, fetch = 100, window = 256, show = 0, exact_queries = 1000, ef = 0;
   app.add_option("--prepared,-p", dir, "prepared directory (items.tsv, train.tsv, test.tsv, holdout.tsv)")
       ->capture_default_str();
   app.add_option("--host,-H", host, "redis host")->capture_default_str();
@@ -111,6 +111,8 @@ int run(int argc, char** argv) {
   app.add_option("--window", window, "queries in flight")->capture_default_str();
   app.add_option("--exact-queries", exact_queries, "queries of the exact cosine reference (recall of RECO.SIMILAR)")
       ->capture_default_str();
+  app.add_option("--ef", ef, "EF of the RECO.SIMILAR queries (graph catalogs; 0: the catalog's)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
   app.add_option("--show", show, "print the lists of the N most popular items, served vs the old inner product");
   app.add_option("--json", json_path, "also write the table as JSON to this file");
   CLI11_PARSE(app, argc, argv);
@@ -166,7 +168,9 @@ int run(int argc, char** argv) {
     rows.push_back({"RECO.SIMILAR (served)", {}, {}});
     fetch_lists(conn, window, queries, rows.back(), [&](CommandArgs& a, const std::string& id) {
       a.add("RECO.SIMILAR").add(catalog).add(id).add_int(static_cast<int64_t>(fetch));
+      if (ef) a.add("EF").add_int(static_cast<int64_t>(ef));
     });
+    if (ef) rows.back().name += fmt::format(" EF {}", ef);
     const auto knn = [&](CommandArgs& a, const std::string& id, bool zero_bias) {
       std::vector<float> v = vectors[id];
       if (zero_bias) v[bias] = 0.0f;

@@ -100,7 +100,7 @@ std::vector<Hit> item_neighbours(const Catalog& catalog, std::span<const float> 
   if (k == 0 || query.size() != catalog.dim()) return {};
   const Scorer scorer(catalog, query);
   if (catalog.searches_exactly()) return exact(catalog, scorer, k, filter);
-  const std::size_t want = std::max(k * kItemOverfetch, ef);
+  const std::size_t want = std::max({k * kItemOverfetch, kItemMinCandidates, ef});
   std::vector<Hit> cands = catalog.search(scorer.query(), want, filter, ef);
   std::vector<float> buf;
   TopK top(k);

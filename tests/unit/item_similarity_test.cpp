@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <set>
 #include <string>
@@ -203,9 +204,12 @@ TEST(ItemSimilarity, CosineCatalogWithoutBiasIsUnchanged) {
 }
 
 // The graph path (candidates from the index, re-scored) against the exact scan on the same
-// items: recall@10 over 50 queries. Vectors like reco-train's: taste dims plus a bias that
-// grows with the vector's length.
-TEST(ItemSimilarity, GraphPathRecallAgainstExactScan) {
+// items: recall@10 over 100 queries. Vectors like reco-train's: clustered taste dims whose
+// length varies, and a bias that grows with the length (popular items have long vectors
+// and a large bias). The lengths spread as the demo's trained vectors do (p1..p99 about
+// 1.1..3.2); a wider spread (0.3..3.2) lowers the recall of the inner-product candidates,
+// which a larger EF restores.
+double graph_recall(float min_length, std::size_t ef) {
   const std::size_t dim = 17, n = 3000;
   Catalog graph("g", dim, Metric::InnerProduct, IndexConfig{.kind = IndexKind::Hnsw});
   Catalog flat("f", dim, Metric::InnerProduct, IndexConfig{.kind = IndexKind::Flat});
@@ -213,32 +217,49 @@ TEST(ItemSimilarity, GraphPathRecallAgainstExactScan) {
   flat.set_bias_dim(16);
   std::mt19937_64 rng(5);
   std::vector<std::vector<float>> centres;
-  for (int i = 0; i < 20; ++i) centres.push_back(reco_test::random_vector(rng, 16));
-  std::normal_distribution<float> g(0, 0.4f);
-  std::uniform_real_distribution<float> len(0.3f, 2.0f);
+  for (int i = 0; i < 20; ++i) centres.push_back(reco_test::unit(reco_test::random_vector(rng, 16)));
+  std::normal_distribution<float> g(0, 0.15f);
+  std::uniform_real_distribution<float> len(min_length, 3.2f);
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<float> v = centres[i % centres.size()];
     const float l = len(rng);
     for (auto& x : v) x = l * (x + g(rng));
-    v.push_back(2.0f * l);  // popular items: long vectors and a large bias
+    v.push_back(0.5f * l - 1.0f);
     reco::ItemUpdate u;
     u.vector = v;
     graph.upsert("i" + std::to_string(i), u);
     flat.upsert("i" + std::to_string(i), u);
   }
-  ASSERT_FALSE(graph.searches_exactly());
+  EXPECT_FALSE(graph.searches_exactly());
+  EXPECT_TRUE(flat.searches_exactly());
   std::size_t found = 0, total = 0;
-  for (std::uint32_t q = 0; q < 50; ++q) {
+  for (std::uint32_t q = 0; q < 100; ++q) {
     auto want = reco::similar(flat, q, 10, {});
-    auto got = reco::similar(graph, q, 10, {});
+    auto got = reco::similar(graph, q, 10, {}, ef);
     std::set<std::uint32_t> w;
     for (auto& h : want) w.insert(h.id);
     for (auto& h : got) found += w.count(h.id);
     total += want.size();
     for (std::size_t i = 1; i < got.size(); ++i) EXPECT_GE(got[i - 1].score, got[i].score);
   }
-  const double recall = double(found) / double(total);
-  EXPECT_GE(recall, 0.9) << "recall@10 of the re-scored graph candidates: " << recall;
+  return double(found) / double(total);
+}
+
+// Tight clusters (150 items each, all of high cosine to each other) are the hard case: the
+// default 100 inner-product candidates are mostly the cluster's longest members, so the
+// recall is well below the 0.97 measured on the demo's trained vectors (bench/RESULTS.md);
+// EF widens the candidate list and restores it. A broken candidate path would score ~0.
+TEST(ItemSimilarity, GraphPathRecallAgainstExactScan) {
+  const double usual = graph_recall(1.1f, 0), usual_ef = graph_recall(1.1f, 1000);
+  const double wide = graph_recall(0.3f, 0), wide_ef = graph_recall(0.3f, 1000);
+  std::printf("graph recall@10: lengths 1.1..3.2: %.3f, with EF 1000: %.3f; lengths 0.3..3.2: %.3f, with EF 1000: %.3f\n",
+              usual, usual_ef, wide, wide_ef);
+  EXPECT_GE(usual, 0.6);
+  EXPECT_GE(wide, 0.5);
+  EXPECT_GE(usual_ef, 0.95);
+  EXPECT_GE(wide_ef, 0.95);
+  EXPECT_GT(usual_ef, usual);
+  EXPECT_GT(wide_ef, wide);
 }
 
 TEST(ItemSimilarity, BiasDimValidation) {
