@@ -120,7 +120,10 @@ step "similar titles (RECO.SIMILAR)"
 "$build/reco-show" -p "$prep" -P "$port" -k 5 similar $top_items
 
 step "item-to-item: RECO.SIMILAR (cosine without the bias dimension) vs the old inner product and popularity"
-"$build/reco-eval" similar -p "$prep" -P "$port" -k 10 --show 3
+show_items=""
+for i in $session; do show_items="$show_items --show-item $i"; done
+# shellcheck disable=SC2086
+"$build/reco-eval" similar -p "$prep" -P "$port" -k 10 --show 2 $show_items
 
 step "cold start: a visitor with no profile, browsing"
 # shellcheck disable=SC2086

@@ -113,7 +113,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--ef", ef, "EF of the RECO.SIMILAR queries (graph catalogs; 0: the catalog's)")
       ->check(CLI::Range(0, 100000))->capture_default_str();
+  std::vector<std::string> show_items;
   app.add_option("--show", show, "print the lists of the N most popular items, served vs the old inner product");
+  app.add_option("--show-item", show_items, "also print the lists of these item ids");
   app.add_option("--json", json_path, "also write the table as JSON to this file");
   CLI11_PARSE(app, argc, argv);
   fetch = std::max(fetch, k);
@@ -252,7 +254,7 @@ int run(int argc, char** argv) {
                "before; genreJ: mean genre Jaccard query/neighbour; genre>0: neighbours sharing a genre; cover: "
                "distinct listed items / items; top10: list slots taken by the 10 most listed items)\n");
 
-    if (show) {
+    if (show || !show_items.empty()) {
       const PopularityRanker pop(items);
       const auto title = [&](const std::string& id) {
         auto it = record.find(id);
@@ -263,7 +265,13 @@ int run(int argc, char** argv) {
         for (const auto& g : genres[id]) s += (s.empty() ? "" : "|") + g;
         return s;
       };
-      for (const auto& q : pop.top(show, {})) {
+      std::vector<std::string> shown = pop.top(show, {});
+      shown.insert(shown.end(), show_items.begin(), show_items.end());
+      for (const auto& q : shown) {
+        if (!rows.front().lists.count(q)) {
+          fmt::print(stderr, "reco-eval similar: no item {} with a vector\n", q);
+          continue;
+        }
         fmt::print("\n{} [{}]\n", title(q), genre_text(q));
         for (size_t r = 0; r < 2 && r < rows.size(); ++r) {
           const auto& l = rows[r].lists[q];
