@@ -4,8 +4,8 @@
 // whichever node they are sent to; a loader sends them to every master). Writes replicate
 // verbatim, which also appends them to the AOF.
 #include <array>
-#include <optional>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 
