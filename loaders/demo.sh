@@ -6,7 +6,8 @@
 # vectors (and fits the catalog blend) and the original logistic vectors, loads
 # both (catalogs movies and movies_lmf), trains the ranking model (linear + FM +
 # MLP) and puts it on the catalog, shows recommendations, similar titles and a
-# cold-start session, evaluates what is served (ranked by the model, the unranked
+# cold-start session, judges the similar-item lists (next-item hit rate, genre
+# overlap, coverage against popularity and the old inner product), evaluates what is served (ranked by the model, the unranked
 # blend, next-item vectors, original vectors, popularity) and leaves the server
 # running for you (or stops it with --stop). Every tool runs with its own
 # defaults, the commands of the README's "Offline tools" section; --dim and
@@ -122,6 +123,12 @@ step "recommendations (RECO.RECOMMEND ... EXPLAIN)"
 step "similar titles (RECO.SIMILAR)"
 # shellcheck disable=SC2086
 "$build/reco-show" -p "$prep" -P "$port" -k 5 similar $top_items
+
+step "item-to-item: RECO.SIMILAR (cosine without the bias dimension) vs the old inner product and popularity"
+show_items=""
+for i in $session; do show_items="$show_items --show-item $i"; done
+# shellcheck disable=SC2086
+"$build/reco-eval" similar -p "$prep" -P "$port" -k 10 --show 2 $show_items
 
 step "cold start: a visitor with no profile, browsing"
 # shellcheck disable=SC2086

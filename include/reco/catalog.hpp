@@ -102,6 +102,14 @@ class Catalog {
   // creation. Throws reco::Error (changing nothing) on an invalid value.
   void set_query_settings(std::uint32_t ef_runtime, std::uint32_t exact_below);
 
+  // The dimension that carries an item bias (BIAS_DIM), if any: vectors trained for a
+  // user's inner product, items [q, b] and users [p, 1]. User queries use every
+  // dimension; item-to-item queries (similar(), the SESSION source) leave it out, see
+  // reco/item_similarity.hpp. Throws reco::Error (changing nothing) on an index outside
+  // 0..dim-1 or a catalog of one dimension (nothing would be left to compare).
+  std::optional<std::uint32_t> bias_dim() const noexcept { return bias_dim_; }
+  void set_bias_dim(std::optional<std::uint32_t> dim);
+
   // Ranking models; their item tables follow every item write.
   const ModelSet& models() const noexcept { return *models_; }
   ModelSet& models() noexcept { return *models_; }
@@ -170,6 +178,7 @@ class Catalog {
   Metric metric_;
   IndexConfig index_config_;
   BlendConfig blend_;
+  std::optional<std::uint32_t> bias_dim_;
   std::uint64_t version_ = 0;
   std::size_t live_count_ = 0;
   Digest128 items_digest_;

@@ -17,7 +17,7 @@
 
 namespace reco {
 
-constexpr std::uint32_t kCatalogEncoding = 2;
+constexpr std::uint32_t kCatalogEncoding = 3;  // 3: + bias dimension (codec.cpp)
 constexpr std::uint32_t kUserEncoding = 1;
 
 class ByteSink {

@@ -80,7 +80,8 @@ struct RecommendResult {
 RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
                           const RecommendRequest& request);
 
-// The k nearest items to item `dense` (itself excluded) that `filter` allows.
+// The k nearest items to item `dense` (itself excluded) that `filter` allows, by the
+// item-to-item score (reco/item_similarity.hpp: cosine over the non-bias dimensions).
 std::vector<Hit> similar(const Catalog& catalog, std::uint32_t dense, std::size_t k,
                          ItemFilter filter, std::size_t ef = 0);
 

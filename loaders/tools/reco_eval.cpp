@@ -28,6 +28,11 @@
 #include "reco_offline/redis_client.hpp"
 #include "reco_offline/text_input.hpp"
 
+// `reco-eval similar ...`: item-to-item lists (reco_eval_similar.cpp).
+namespace reco_offline::tools::eval_similar {
+int run(int argc, char** argv);
+}
+
 namespace reco_offline::tools::eval {
 
 namespace fs = std::filesystem;
@@ -91,6 +96,7 @@ bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>
 }  // namespace
 
 int run(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "similar") return eval_similar::run(argc - 1, argv + 1);
   CLI::App app{"reco-eval: hit rate / recall / NDCG at K of served recommendations on held-out ratings"};
   std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path;
   std::string blend_path, original_catalog, original_prefix = "lmf:user:", model;

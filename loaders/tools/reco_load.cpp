@@ -5,6 +5,9 @@
 // With a blend.json (written by reco-train next to the factors) it also sets the
 // catalog's blend with RECO.CATALOG.CONFIG SET <catalog>; a server without that
 // command gets a warning, and the blend can still be sent per request.
+// It also tells the catalog which dimension of the item vectors is an item bias
+// (BIAS_DIM, for item-to-item queries): --bias-dim, by default read from the
+// train_log.json reco-train writes next to the factors (bias_dim.hpp).
 // Idempotent: every field is sent in full and SET replaces, so re-running
 // leaves the same state. Exit status: 0 ok, 1 some records failed, 2 nothing
 // could be loaded (bad files, no server, catalog of another dimension).
@@ -14,6 +17,7 @@
 #include <fmt/core.h>
 #include <optional>
 
+#include "reco_offline/bias_dim.hpp"
 #include "reco_offline/blend_fit.hpp"
 #include "reco_offline/bulk_loader.hpp"
 #include "reco_offline/text_input.hpp"
@@ -25,7 +29,7 @@ namespace fs = std::filesystem;
 int run(int argc, char** argv) {
   CLI::App app{"reco-load: bulk-load items and users into the reco module"};
   std::string dir, host = "127.0.0.1", items_path, users_path, item_vectors, item_ids, user_vectors, user_ids,
-              progress = "auto", only, blend_path;
+              progress = "auto", only, blend_path, bias_dim = "auto";
   int port = 6379;
   bool drop = false;
   LoadOptions options;
@@ -37,6 +41,11 @@ int run(int argc, char** argv) {
   app.add_option("--user-vectors", user_vectors, "user factors (.npy, .csv, .tsv)");
   app.add_option("--user-ids", user_ids, "id list for a .npy user factor file (.txt or .npy)");
   app.add_option("--blend", blend_path, "catalog blend settings (default: <prepared>/blend.json if present; 'none': skip)");
+  app.add_option("--bias-dim", bias_dim,
+                 "which item-vector dimension is an item bias (BIAS_DIM of the catalog: LAST, NONE or an index); "
+                 "auto: from train_log.json next to the item factors, else left as the catalog has it")
+      ->check([](const std::string& v) { return valid_bias_dim_option(v) ? "" : "must be auto, LAST, NONE or an index"; })
+      ->capture_default_str();
   app.add_option("--only", only, "load only items or only users")->check(CLI::IsMember({"items", "users"}));
   app.add_option("--host,-H", host, "redis host")->capture_default_str();
   app.add_option("--port,-P", port, "redis port")->capture_default_str();
@@ -91,6 +100,13 @@ int run(int argc, char** argv) {
     if (do_users && !user_vectors.empty()) uvec = read_factors(user_vectors, user_ids);
     std::optional<reco::BlendConfig> blend;
     if (do_items && !blend_path.empty()) blend = read_blend_json(blend_path);
+    std::string bias_why = "--bias-dim";
+    if (bias_dim == "auto" || bias_dim == "AUTO") {
+      std::optional<std::string> found;
+      if (do_items && !item_vectors.empty())
+        found = bias_dim_from_train_log(fs::path(item_vectors).parent_path().string(), &bias_why);
+      bias_dim = found ? *found : "";
+    }
     if (ivec && uvec && ivec->vectors.cols() != uvec->vectors.cols()) {
       throw DataError("item vectors have dimension " + std::to_string(ivec->vectors.cols()) + ", user vectors " +
                       std::to_string(uvec->vectors.cols()));
@@ -118,6 +134,8 @@ int run(int argc, char** argv) {
       } else if (catalog_info_field(conn, options.catalog, "dim").empty()) {
         throw DataError("catalog \"" + options.catalog + "\" does not exist and no item vectors give its dimension");
       }
+      if (!bias_dim.empty() && send_bias_dim(conn, options.catalog, bias_dim))
+        fmt::print("catalog {}: BIAS_DIM {} ({})\n", options.catalog, bias_dim, bias_why);
       summaries.push_back(load_items(conn, items, ivec ? &*ivec : nullptr, options));
       if (blend) {
         CommandArgs cmd;

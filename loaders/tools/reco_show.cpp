@@ -13,6 +13,7 @@
 
 #include "reco_offline/records.hpp"
 #include "reco_offline/redis_client.hpp"
+#include "reco_offline/similar_metrics.hpp"
 #include "reco_offline/text_input.hpp"
 
 namespace reco_offline::tools::show {
@@ -177,10 +178,15 @@ void show_similar(Context& c, RedisConnection& conn, const std::string& query) {
   fmt::print("\nsimilar to {} [{}]\n", title_of(c, id), genres_of(c, id));
   const Reply r = conn.command({"RECO.SIMILAR", c.catalog, id, std::to_string(c.k), "WITHSCORES"});
   if (r.is_error()) throw std::runtime_error(r.str);
+  const auto query_genres = c.items.count(id) ? c.items.at(id).terms : std::vector<std::string>{};
+  size_t shared = 0;
   for (size_t k = 0; k + 1 < r.elements.size(); k += 2) {
     fmt::print("   {:<3} {} {} {:>7.3f}\n", k / 2 + 1, fit(title_of(c, r.elements[k].str), 44),
                fit(genres_of(c, r.elements[k].str), 26), std::atof(r.elements[k + 1].str.c_str()));
+    const auto it = c.items.find(r.elements[k].str);
+    if (it != c.items.end() && genre_jaccard(query_genres, it->second.terms) > 0) ++shared;
   }
+  fmt::print("   genre overlap: {} of {} share a genre with it\n", shared, r.elements.size() / 2);
 }
 
 void show_session(Context& c, RedisConnection& conn, const std::vector<std::string>& queries, const std::string& key) {

@@ -102,6 +102,17 @@ void Catalog::set_query_settings(std::uint32_t ef_runtime, std::uint32_t exact_b
   ++version_;
 }
 
+void Catalog::set_bias_dim(std::optional<std::uint32_t> dim) {
+  if (dim) {
+    if (dim_ < 2) throw Error("BIAS_DIM needs a catalog of at least 2 dimensions");
+    if (*dim >= dim_)
+      throw Error("BIAS_DIM must be LAST, NONE or an integer between 0 and " + std::to_string(dim_ - 1));
+  }
+  if (dim == bias_dim_) return;
+  bias_dim_ = dim;
+  ++version_;
+}
+
 std::vector<float> Catalog::vector(std::uint32_t dense) const {
   std::vector<float> v(dim_);
   if (!vectors_->read(dense, v)) v.clear();

@@ -107,6 +107,8 @@ Digest128 catalog_digest(const Catalog& c) {
   h.u64(static_cast<std::uint64_t>(ix.quant));
   h.u64(ix.keep_float ? 1 : 0);
   h.u64(ix.exact_below);
+  const auto bias = c.bias_dim();
+  h.u64(bias ? std::uint64_t(*bias) + 1 : 0);
   const BlendConfig& b = c.blend();
   for (const SourceConfig& s : b.sources) {
     h.u64(s.budget);

@@ -1,6 +1,8 @@
 // Catalog and user-profile encodings (see reco/codec.hpp).
 //
-// Catalog, encoding 2:
+// Catalog, encoding 3: encoding 2 followed by the bias dimension (u64: 0 = none, else the
+//   dimension's index + 1; see Catalog::bias_dim()).
+// Catalog, encoding 2 (still read; loads with no bias dimension):
 //   name, dim, metric, version, id_bound, free ids (count, ids...), items (count, then per
 //   item: dense id, id, vector bytes (always empty: the index holds them), terms (count,
 //   bytes...), popularity, time, features (count, name/value...)), index configuration
@@ -95,6 +97,7 @@ void save_catalog(const Catalog& c, ByteSink& out) {
   c.vectors_->save(out);
   out.put_u64(kModelSetEncoding);
   c.models_->save(out);
+  out.put_u64(c.bias_dim_ ? std::uint64_t(*c.bias_dim_) + 1 : 0);
 }
 
 std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
@@ -216,6 +219,11 @@ std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding) {
   if (model_encoding < 1 || model_encoding > kModelSetEncoding)
     throw Error("unsupported model set encoding " + std::to_string(model_encoding));
   c->models_ = ModelSet::load(in, static_cast<std::uint32_t>(model_encoding), CatalogItems(*c));
+  if (encoding >= 3) {
+    const std::uint64_t bias = in.get_u64();
+    if (bias > dim || (bias != 0 && dim < 2)) throw Error("corrupt catalog bias dimension");
+    if (bias != 0) c->bias_dim_ = static_cast<std::uint32_t>(bias - 1);
+  }
   in.yield_point();
   // Sorted here, while the server answers LOADING, rather than before the first query.
   c->refresh_derived();

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "reco/error.hpp"
+#include "reco/item_similarity.hpp"
 
 namespace reco {
 namespace {
@@ -158,7 +159,8 @@ std::vector<std::uint32_t> popular_recall(const Catalog& catalog, std::size_t bu
   return out;
 }
 
-// Mean of the session items' vectors: one query for "more like what is being browsed".
+// Mean of the session items' vectors: one query for "more like what is being browsed",
+// answered by the item-to-item score (reco/item_similarity.hpp).
 std::vector<float> session_query(const Catalog& catalog, std::span<const std::uint32_t> session) {
   std::vector<float> q;
   std::size_t n = 0;
@@ -262,7 +264,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
     if (!q.empty()) {
       signal = true;
       if (ses_cfg.budget > 0)
-        contribute(Source::Session, ids_of(catalog.search(q, ses_cfg.budget, filter, req.ef)));
+        contribute(Source::Session, ids_of(item_neighbours(catalog, q, ses_cfg.budget, filter, req.ef)));
     }
   }
   const auto& pop_cfg = req.source(Source::Popular);
@@ -324,7 +326,7 @@ std::vector<Hit> similar(const Catalog& catalog, std::uint32_t dense, std::size_
   auto v = catalog.vector(dense);
   if (v.empty()) return {};
   filter.exclude(dense);
-  return catalog.search(v, k, filter, ef);
+  return item_neighbours(catalog, v, k, filter, ef);
 }
 
 std::vector<Hit> nearest(const Catalog& catalog, std::span<const float> query, std::size_t k,

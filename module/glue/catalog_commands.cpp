@@ -5,6 +5,7 @@
 // verbatim, which also appends them to the AOF.
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,21 +28,43 @@ namespace reco::glue {
 
 namespace {
 
+// A BIAS_DIM value for a catalog of `dim` dimensions: LAST, NONE or a 0-based index
+// (checked again by Catalog::set_bias_dim, whose error names the range).
+std::optional<std::uint32_t> parse_bias_dim(std::string_view value, std::size_t dim) {
+  if (equals_nocase(value, "NONE")) return std::nullopt;
+  if (dim < 2) throw Error("BIAS_DIM needs a catalog of at least 2 dimensions");
+  if (equals_nocase(value, "LAST")) return static_cast<std::uint32_t>(dim - 1);
+  const std::string_view one[] = {value};
+  ArgCursor cursor(one, 0);
+  try {
+    return static_cast<std::uint32_t>(cursor.next_integer("BIAS_DIM", 0, static_cast<long long>(dim) - 1));
+  } catch (const Error&) {
+    throw Error("BIAS_DIM must be LAST, NONE or an integer between 0 and " + std::to_string(dim - 1));
+  }
+}
+
+// NONE or the dimension's index, as CONFIG GET and CATALOG.INFO report it.
+void add_bias_dim(InfoReply& r, std::string_view name, const Catalog& c) {
+  if (auto b = c.bias_dim()) r.add(name, static_cast<long long>(*b));
+  else r.add(name, "NONE");
+}
+
 // RECO.CATALOG.CREATE <catalog> DIM <d> [METRIC IP|COSINE|L2] [INDEX AUTO|FLAT|HNSW]
 //   [M <m>] [EF_CONSTRUCTION <n>] [EF_RUNTIME <n>] [EXACT_BELOW <n>] [QUANT NONE|INT8]
-//   [KEEP_FLOAT]
+//   [KEEP_FLOAT] [BIAS_DIM LAST|NONE|<i>]
 void catalog_create(const Call& call) {
   ArgCursor args(call.args, 1);
   std::string_view name = args.next("catalog name");
   if (name.empty()) throw Error("catalog name must not be empty");
 
-  constexpr std::array<std::string_view, 9> kOptions{
+  constexpr std::array<std::string_view, 10> kOptions{
       "DIM", "METRIC", "INDEX", "M", "EF_CONSTRUCTION", "EF_RUNTIME", "EXACT_BELOW", "QUANT",
-      "KEEP_FLOAT"};
+      "KEEP_FLOAT", "BIAS_DIM"};
   OptionsSeen seen;
   long long dim = 0;
   Metric metric = Metric::Cosine;
   IndexConfig index;
+  std::optional<std::string_view> bias_value;  // resolved once DIM is known
   while (!args.done()) {
     std::string_view opt = args.next_option(kOptions);
     seen.mark(opt);
@@ -71,6 +94,8 @@ void catalog_create(const Call& call) {
       auto q = parse_quantization(args.next("QUANT value"));
       if (!q) throw Error("QUANT must be NONE or INT8");
       index.quant = *q;
+    } else if (opt == "BIAS_DIM") {
+      bias_value = args.next("BIAS_DIM value");
     } else {
       index.keep_float = true;
     }
@@ -84,9 +109,11 @@ void catalog_create(const Call& call) {
       (seen.has("M") || seen.has("EF_CONSTRUCTION") || seen.has("EF_RUNTIME")))
     throw Error("M, EF_CONSTRUCTION and EF_RUNTIME need INDEX HNSW or AUTO");
   index.validate();
+  std::optional<std::uint32_t> bias_dim;
+  if (bias_value) bias_dim = parse_bias_dim(*bias_value, static_cast<std::size_t>(dim));
   if (registry().contains(name)) throw Error("catalog " + quoted(name) + " already exists");
 
-  registry().create(name, static_cast<std::size_t>(dim), metric, index);
+  registry().create(name, static_cast<std::size_t>(dim), metric, index, bias_dim);
   warn_if_aof_lacks_preamble(call.ctx);
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
@@ -109,6 +136,7 @@ void catalog_info(const Call& call) {
   r.add("name", c.name());
   r.add("dim", c.dim());
   r.add("metric", metric_name(c.metric()));
+  add_bias_dim(r, "bias_dim", c);
   r.add("items", c.size());
   r.add("items_with_vector", c.vectors().size());
   r.add("terms", c.terms().term_count());
@@ -138,8 +166,8 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// Index settings that may change after creation; everything else CONFIG names is a blend
-// parameter (reco/blend.hpp).
+// Index settings that may change after creation; besides them and BIAS_DIM, everything
+// CONFIG names is a blend parameter (reco/blend.hpp).
 bool is_index_setting(std::string_view name) {
   return equals_nocase(name, "EF_RUNTIME") || equals_nocase(name, "EXACT_BELOW");
 }
@@ -158,9 +186,12 @@ void catalog_config_get(const Call& call) {
     for (const auto& [name, value] : blend_params(c.blend())) r.add(name, value);
     add_index("EF_RUNTIME");
     add_index("EXACT_BELOW");
+    add_bias_dim(r, "BIAS_DIM", c);
   }
   for (std::string_view name : rest) {
-    if (is_index_setting(name)) {
+    if (equals_nocase(name, "BIAS_DIM")) {
+      add_bias_dim(r, "BIAS_DIM", c);
+    } else if (is_index_setting(name)) {
       add_index(name);
     } else if (auto v = blend_param(c.blend(), name)) {
       r.add(upper(name), *v);
@@ -182,8 +213,13 @@ void catalog_config_set(const Call& call) {
   // All or nothing: apply to copies, install only when every pair was accepted.
   BlendConfig blend = c.blend();
   std::uint32_t ef = c.index_config().ef_runtime, exact_below = c.index_config().exact_below;
+  std::optional<std::uint32_t> bias_dim = c.bias_dim();
   for (std::size_t i = 0; i < rest.size(); i += 2) {
     std::string_view name = rest[i];
+    if (equals_nocase(name, "BIAS_DIM")) {
+      bias_dim = parse_bias_dim(rest[i + 1], c.dim());
+      continue;
+    }
     if (is_index_setting(name)) {
       ArgCursor value(rest, i + 1);
       if (equals_nocase(name, "EF_RUNTIME")) {
@@ -205,10 +241,12 @@ void catalog_config_set(const Call& call) {
   // version alone (it is still replicated: the replica may lag behind).
   const bool settings_differ = ef != c.index_config().ef_runtime || exact_below != c.index_config().exact_below;
   const bool blend_differs = !(blend == c.blend());
-  if (settings_differ || blend_differs) {
+  const bool bias_differs = bias_dim != c.bias_dim();
+  if (settings_differ || blend_differs || bias_differs) {
     auto w = registry().write(call.args[2]);
     if (settings_differ) w->set_query_settings(ef, exact_below);
     if (blend_differs) w->set_blend(blend);
+    if (bias_differs) w->set_bias_dim(bias_dim);  // validated above: cannot throw
   }
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");

@@ -95,6 +95,7 @@ Arg g_catalog_create[] = {
     integer("exact_below", kOpt, "EXACT_BELOW"),
     oneof("quant", g_quant_sub, kOpt, "QUANT"),
     token("keep_float", "KEEP_FLOAT"),
+    str("bias_dim", kOpt, "BIAS_DIM", "LAST, NONE or a 0-based dimension"),
     kEnd};
 Arg g_catalog_only[] = {str("catalog"), kEnd};
 Arg g_config_get[] = {str("catalog"), str("param", kOpt | kMulti), kEnd};

@@ -22,9 +22,11 @@ std::shared_ptr<SharedCatalog> Registry::share(std::unique_ptr<Catalog> catalog)
 }
 
 void Registry::create(std::string_view name, std::size_t dim, Metric metric,
-                      const IndexConfig& index) {
+                      const IndexConfig& index, std::optional<std::uint32_t> bias_dim) {
   if (contains(name)) throw Error("catalog " + quoted(name) + " already exists");
-  auto catalog = share(std::make_unique<Catalog>(name, dim, metric, index));
+  auto fresh = std::make_unique<Catalog>(name, dim, metric, index);
+  fresh->set_bias_dim(bias_dim);
+  auto catalog = share(std::move(fresh));
   catalogs_.emplace(std::string(name), std::move(catalog));
 }
 

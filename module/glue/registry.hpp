@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,7 +36,9 @@ class Registry {
   SharedCatalog::Write write(std::string_view name);
   bool contains(std::string_view name) const { return catalogs_.count(name) > 0; }
   // Throws reco::Error if the name is taken (or the catalog parameters are invalid).
-  void create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index);
+  // Throws reco::Error (creating nothing) on a bad dimension, index or bias dimension.
+  void create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index,
+              std::optional<std::uint32_t> bias_dim = std::nullopt);
   bool drop(std::string_view name);
 
   const CatalogMap& all() const noexcept { return catalogs_; }

@@ -104,7 +104,7 @@ TEST_F(Commands, CatalogCreateInfoListDrop) {
   ASSERT_TRUE(info.is_array()) << info.to_string();
   std::vector<std::string> names;
   for (std::size_t i = 0; i < info.elements.size(); i += 2) names.push_back(info.elements[i].str);
-  EXPECT_EQ(names, (std::vector<std::string>{"name", "dim", "metric", "items", "items_with_vector",
+  EXPECT_EQ(names, (std::vector<std::string>{"name", "dim", "metric", "bias_dim", "items", "items_with_vector",
                                              "terms", "index", "index_type", "index_search",
                                              "index_m", "index_ef_construction",
                                              "index_ef_runtime", "index_quant", "index_keep_float",

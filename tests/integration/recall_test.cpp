@@ -1,4 +1,4 @@
-// Recall over the wire: RECO.KNN, RECO.SIMILAR and the vector source of RECO.RECOMMEND
+// Recall over the wire: RECO.KNN, RECO.SIMILAR (by the cosine) and the vector source of RECO.RECOMMEND
 // against a brute-force reference computed here in double precision (2,000 random 32-dim
 // items, IP and COSINE), and the filters: seen, EXCLUDE and SESSION items never come back,
 // and a user who has seen 90% of the catalog still gets K unseen items.
@@ -135,10 +135,11 @@ TEST_F(Recall, SimilarIsExact) {
   Client c = srv->client();
   for (const auto& cat : kCatalogs) {
     for (std::size_t i : {0, 17, 999, 1999}) {
+      // Item-to-item scores are cosines in IP catalogs too (README: Item-to-item scores).
       auto got = scored(c.cmd({"RECO.SIMILAR", cat.name, item(i), "20", "WITHSCORES"}));
-      auto ref = brute_force(cat.metric, (*vectors)[i], *vectors,
+      auto ref = brute_force(RefMetric::Cosine, (*vectors)[i], *vectors,
                              [&](std::size_t j) { return j != i; }, 20);
-      expect_exact(got, ref, cat.metric, (*vectors)[i], cat.name + " similar " + item(i));
+      expect_exact(got, ref, RefMetric::Cosine, (*vectors)[i], cat.name + " similar " + item(i));
       for (auto& [id, s] : got) EXPECT_NE(id, item(i));
     }
   }
@@ -254,7 +255,8 @@ TEST_F(Recall, ExcludeAndSessionNeverReturned) {
                       "BUDGET", "TERM", "0", "BUDGET", "POPULAR", "0", "SESSION", "1", "i504",
                       "WITHSCORES"};
     auto got = scored(c.cmd(only_session));
-    auto ref = brute_force(cat.metric, (*vectors)[504], *vectors,
+    // (item-to-item: by the cosine, whatever the catalog's metric)
+    auto ref = brute_force(RefMetric::Cosine, (*vectors)[504], *vectors,
                            [](std::size_t j) { return j != 504 && j != 1 && j != 2 && j != 3; },
                            20);
     ASSERT_EQ(got.size(), 20u);

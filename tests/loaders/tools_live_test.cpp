@@ -129,9 +129,29 @@ TEST_F(Tools, NextItemVectorsWithBlendAndTheOriginalRow) {
   r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --catalog next --user-prefix next:user: --progress never");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "next"}).as_map().at("dim").as_integer(), 9);  // 8 + the item bias
+  // The loader tells the catalog which dimension is the bias (from train_log.json).
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "next"}).as_map().at("bias_dim").as_integer(), 8);
+  EXPECT_NE(r.output.find("BIAS_DIM LAST"), std::string::npos) << r.output;
   r = run(tool("reco-load") + " -p " + lmf + " --items " + prep + "/items.tsv --users " + prep +
           "/users.tsv --catalog next_lmf --user-prefix lmf:user: -P " + port() + " --progress never");
   ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "next_lmf"}).as_map().at("bias_dim").str, "NONE");
+
+  // Item-to-item evaluation through the module.
+  r = run(tool("reco-eval") + " similar -p " + prep + " -P " + port() + " -c next -k 10 --show 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* row : {"RECO.SIMILAR (served)", "inner product with bias (old SIMILAR)", "popularity",
+                          "recall@10 of RECO.SIMILAR", "share a genre"})
+    EXPECT_NE(r.output.find(row), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("errors, first"), std::string::npos) << r.output;
+  // A bias dimension the catalog does not have is refused, and the catalog keeps its own.
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() +
+          " --catalog next --user-prefix next:user: --only items --bias-dim 9 --progress never");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("BIAS_DIM must be"), std::string::npos) << r.output;
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "next"}).as_map().at("bias_dim").as_integer(), 8);
+  r = run(tool("reco-load") + " -p " + prep + " -P " + port() + " --catalog next --bias-dim first");
+  EXPECT_NE(r.status, 0) << r.output;
   r = run(tool("reco-eval") + " -p " + prep + " -P " + port() +
           " -k 50 --catalog next --user-prefix next:user: --original-catalog next_lmf --original-prefix lmf:user:");
   ASSERT_EQ(r.status, 0) << r.output;

@@ -134,6 +134,11 @@ TEST(CatalogDigest, SettingsBlendAndModelsCount) {
   EXPECT_EQ(reco::catalog_digest(*renamed), d0);
   // Another index kind or metric does.
   EXPECT_NE(reco::catalog_digest(*make(data, reco::IndexKind::Auto)), d0);
+  // The bias dimension (item-to-item scoring): set, then cleared.
+  b->set_bias_dim(7);
+  EXPECT_NE(reco::catalog_digest(*b), d0);
+  b->set_bias_dim(std::nullopt);
+  EXPECT_EQ(reco::catalog_digest(*b), d0);
   // Blend: changed, then set back.
   reco::BlendConfig blend = b->blend();
   ASSERT_TRUE(reco::set_blend_param(blend, "WEIGHT.TERM", 0.25));
