@@ -3,8 +3,8 @@
 // The digest (RECO.CATALOG.INFO's `digest`) is equal on two nodes exactly when they hold the
 // same contents and settings: every item (id, vector as stored, terms as a set, popularity,
 // time, features as a set), the dimension and metric, the index settings, the bias dimension,
-// the blend, and the
-// models (each version's name and file, which one is active, the split). It does not cover
+// the blend, and the models (each version's name and file, which one is active, the split).
+// It does not cover
 // what no answer depends on (the catalog's name, write order, idempotent re-sends, the
 // rollback history, statistics) nor the shape of a graph index: a graph built in another
 // insert order holds the same items but may answer approximate searches differently (exact
