@@ -36,7 +36,7 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::optional<std::size_t> catalog_position(std::span<const std::string_view> args) {
+std::optional<std::size_t> position_of(std::span<const std::string_view> args) {
   for (const CatalogArg& c : kCatalogArgs) {
     const std::size_t bar = c.command.find('|');
     if (bar == std::string_view::npos) {
@@ -79,9 +79,15 @@ std::string catalog_guard_key(std::string_view catalog) {
   return key;
 }
 
+std::optional<std::size_t> catalog_argument(std::span<const std::string_view> args) {
+  const std::optional<std::size_t> pos = position_of(args);
+  if (pos && *pos < args.size()) return pos;
+  return std::nullopt;
+}
+
 void check_catalog_access(RedisModuleCtx* ctx, std::span<const std::string_view> args, bool write) {
-  const std::optional<std::size_t> pos = catalog_position(args);
-  if (!pos || *pos >= args.size()) return;
+  const std::optional<std::size_t> pos = catalog_argument(args);
+  if (!pos) return;
   RedisModuleUser* user = caller(ctx);
   if (user == nullptr) return;
   const bool ok = permitted(ctx, user, args[*pos], write, true);

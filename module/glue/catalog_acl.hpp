@@ -13,6 +13,7 @@
 // State: the table of catalog positions is written in OnLoad and read-only after.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ inline constexpr std::string_view kCatalogKeyPrefix = "reco:catalog:";
 
 // The key name a catalog is guarded as.
 std::string catalog_guard_key(std::string_view catalog);
+
+// Where the command in args names its catalog, if it names one.
+std::optional<std::size_t> catalog_argument(std::span<const std::string_view> args);
 
 // Throws ReplyError{"NOPERM ..."} when the command in args names a catalog the caller may not
 // read (write = false) or write (write = true). Commands that name no catalog pass.

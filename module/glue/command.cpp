@@ -77,15 +77,15 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
     }
     set_caps_enforced(
         !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
-    begin_call(args);
     const bool write = is_write_call(args);
+    begin_call(args, write);
     if (write) check_may_write(ctx);
     check_catalog_access(ctx, args, write);
     handler(Call{ctx, argv, args});
-    end_call(false);
+    end_call(ctx, false);
   } catch (...) {
     reply_error(ctx, current_error_reply());
-    end_call(true);
+    end_call(ctx, true);
   }
   return REDISMODULE_OK;
 }

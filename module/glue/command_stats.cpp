@@ -71,17 +71,19 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-void begin_call(std::span<const std::string_view> args) {
+void begin_call(std::span<const std::string_view> args, bool write) {
+  g_active = false;
   g_current.name = lower(args[0]);
   if (g_current.name == "reco.catalog.config" && args.size() > 1) g_current.name += "|" + lower(args[1]);
   g_current.start_us = RedisModule_MonotonicMicroseconds();
+  g_current.watch = write ? watch_catalog(args) : std::nullopt;
   g_active = true;
 }
 
-void end_call(bool error) {
+void end_call(RedisModuleCtx* ctx, bool error) {
   if (!g_active) return;
   g_active = false;
-  record_call(g_current, error);
+  record_call(ctx, g_current, error);
 }
 
 CallClock adopt_call() {
@@ -94,8 +96,9 @@ void resume_call(CallClock call) {
   g_active = true;
 }
 
-void record_call(const CallClock& call, bool error) {
+void record_call(RedisModuleCtx* ctx, const CallClock& call, bool error) {
   if (call.name.empty()) return;
+  if (!error && call.watch) notify_if_changed(ctx, *call.watch);
   const std::uint64_t now = RedisModule_MonotonicMicroseconds();
   const std::uint64_t us = now > call.start_us ? now - call.start_us : 0;
   try {

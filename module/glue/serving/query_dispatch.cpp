@@ -47,7 +47,7 @@ int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) no
   } catch (...) {
     RedisModule_ReplyWithError(ctx, "ERR out of memory");
   }
-  record_call(task->clock, task->reply.failed());
+  record_call(ctx, task->clock, task->reply.failed());
   return REDISMODULE_OK;
 }
 

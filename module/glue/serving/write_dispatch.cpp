@@ -33,7 +33,7 @@ int on_write_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc
     reply_error(ctx, current_error_reply());
     failed = true;
   }
-  record_call(task->clock, failed);
+  record_call(ctx, task->clock, failed);
   return REDISMODULE_OK;
 }
 
