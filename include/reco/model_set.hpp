@@ -32,6 +32,7 @@
 #include "reco/memory.hpp"
 #include "reco/model.hpp"
 #include "reco/model_items.hpp"
+#include "reco/score_window.hpp"
 
 namespace reco {
 
@@ -58,14 +59,17 @@ class ModelVersion {
   void score(std::string_view user_key, const UserProfile* user, ContextPairs context,
              std::span<const std::uint32_t> dense_ids, std::span<float> out) const;
 
-  // Counts one ranked request. Queries on several threads count at once: relaxed atomics,
-  // the one thing a query writes in shared state (statistics, read only by INFO).
-  void record(std::size_t candidates) const noexcept {
+  // Counts one ranked request and adds its scores to the window. Queries on several threads
+  // count at once: relaxed atomics and the window's mutex guard the one thing a query writes
+  // in shared state (statistics, read only by INFO and RECO.MODEL.INFO).
+  void record(std::span<const float> scores) const noexcept {
     requests_.fetch_add(1, std::memory_order_relaxed);
-    candidates_.fetch_add(candidates, std::memory_order_relaxed);
+    candidates_.fetch_add(scores.size(), std::memory_order_relaxed);
+    window_.add(scores);
   }
   std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
   std::uint64_t candidates() const noexcept { return candidates_.load(std::memory_order_relaxed); }
+  ScoreWindow::Summary recent_scores() const noexcept { return window_.summary(); }
   std::size_t memory_bytes() const noexcept;
 
  private:
@@ -75,6 +79,7 @@ class ModelVersion {
   std::uint64_t file_bytes_;
   mutable std::atomic<std::uint64_t> requests_{0};
   mutable std::atomic<std::uint64_t> candidates_{0};
+  mutable ScoreWindow window_;
 };
 
 struct ModelSplit {
@@ -87,6 +92,7 @@ struct ModelVersionInfo {
   bool active = false;
   std::uint32_t split_buckets = 0;  // buckets routed here while a split runs, else 0
   std::uint64_t requests = 0, candidates = 0;
+  ScoreWindow::Summary recent;  // the served scores of the latest 1,000-2,000 requests
   std::uint64_t file_bytes = 0, digest = 0;
   std::size_t memory_bytes = 0;
   std::size_t fields = 0, parameters = 0, item_width = 0;

@@ -41,7 +41,7 @@ void ModelVersion::score(std::string_view user_key, const UserProfile* user, Con
                          std::span<const std::uint32_t> dense_ids, std::span<float> out) const {
   const UserSide side = table_.model().prepare_user(user_key, user, context);
   table_.score(side, dense_ids, out);
-  record(dense_ids.size());
+  record(out.first(dense_ids.size()));
 }
 
 std::uint32_t ModelSet::bucket(std::string_view user_key) noexcept {
@@ -171,6 +171,7 @@ std::vector<ModelVersionInfo> ModelSet::list() const {
     }
     i.requests = v->requests();
     i.candidates = v->candidates();
+    i.recent = v->recent_scores();
     i.file_bytes = v->file_bytes();
     i.digest = v->digest();
     i.memory_bytes = v->memory_bytes();

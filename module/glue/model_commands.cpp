@@ -197,6 +197,10 @@ void model_info(const Call& call) {
     r.add("memory_bytes", v.memory_bytes);
     r.add("requests", v.requests);
     r.add("candidates", v.candidates);
+    r.add("recent_requests", v.recent.requests);
+    r.add("recent_scores", v.recent.scores);
+    r.add("recent_score_mean", v.recent.mean);
+    r.add("recent_score_std", v.recent.stddev);
     r.send(call.ctx);
     return;
   }
@@ -254,7 +258,7 @@ void score_command(const Call& call) {
                                                   choice->context());
     std::vector<float> scores(dense.size());
     version->items().score(side, dense, scores);
-    version->record(dense.size());
+    version->record(scores);
 
     out.array(items->size());
     for (int s : slot) {

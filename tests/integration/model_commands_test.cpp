@@ -4,6 +4,7 @@
 // and models surviving DEBUG RELOAD and reaching replicas.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -321,6 +322,36 @@ TEST_F(Models, CatalogVersionCountsModelChangesButNotResends) {
   EXPECT_TRUE(srv.cmd({"RECO.MODEL.ACTIVATE", "m", "nope"}).is_error());
   EXPECT_TRUE(srv.cmd({"RECO.MODEL.PUT", "m", "v3", "not a model"}).is_error());
   EXPECT_EQ(version(), v);
+}
+
+// RECO.MODEL.INFO's recent_* fields: the served scores of the latest requests, here
+// exactly the scores the SCORE replies carried.
+TEST_F(Models, InfoReportsTheRecentScores) {
+  TestModel v1(1, false);
+  ASSERT_EQ(srv.cmd({"RECO.MODEL.PUT", "m", "v1", v1.bytes(), "ACTIVATE"}).str, "OK");
+  auto info = [&] { return srv.cmd({"RECO.MODEL.INFO", "m", "v1"}).as_map(); };
+  EXPECT_EQ(info()["recent_scores"].as_integer(), 0);
+  double sum = 0, sq = 0;
+  long long n = 0;
+  for (const UserSpec& u : kUsers) {
+    Args a{"RECO.SCORE", "m", u.key, std::to_string(kItems.size())};
+    for (const ItemSpec& it : kItems) a.push_back(it.id);
+    Reply r = srv.cmd(a);
+    ASSERT_TRUE(r.is_array()) << r.to_string();
+    for (const Reply& e : r.elements) {
+      const double x = e.as_double();
+      sum += x;
+      sq += x * x;
+      ++n;
+    }
+  }
+  auto m = info();
+  EXPECT_EQ(m["recent_requests"].as_integer(), static_cast<long long>(kUsers.size()));
+  EXPECT_EQ(m["recent_scores"].as_integer(), n);
+  const double mean = sum / n;
+  EXPECT_NEAR(m["recent_score_mean"].as_double(), mean, 1e-6);
+  EXPECT_NEAR(m["recent_score_std"].as_double(), std::sqrt(sq / n - mean * mean), 1e-6);
+  EXPECT_GT(m["recent_score_std"].as_double(), 0.0);
 }
 
 }  // namespace

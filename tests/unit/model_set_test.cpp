@@ -159,7 +159,9 @@ TEST_F(ModelSetTest, CountersAndInfo) {
   set.put("v2", v2, items);
   set.activate("v1");
   set.split("v1", "v2", 25);
-  set.choose("x")->record(100);
+  std::vector<float> hundred(100, 0.25f);
+  hundred[0] = 0.75f;
+  set.choose("x")->record(hundred);
   std::vector<std::uint32_t> ids(50);
   for (std::uint32_t k = 0; k < 50; ++k) ids[k] = k % 7 == 0 ? k / 7 : k % 40;
   std::vector<float> out(50);
@@ -174,6 +176,15 @@ TEST_F(ModelSetTest, CountersAndInfo) {
   const auto& chosen = list[0].name == set.choose("x")->name() ? list[0] : list[1];
   EXPECT_EQ(chosen.requests, 2u);
   EXPECT_EQ(chosen.candidates, 150u);
+  // The window holds both requests' scores: the 100 above and the 50 scored.
+  double sum = 0, sq = 0;
+  for (float x : hundred) sum += x, sq += double(x) * x;
+  for (float x : out) sum += x, sq += double(x) * x;
+  const double mean = sum / 150, var = sq / 150 - mean * mean;
+  EXPECT_EQ(chosen.recent.requests, 2u);
+  EXPECT_EQ(chosen.recent.scores, 150u);
+  EXPECT_NEAR(chosen.recent.mean, mean, 1e-9);
+  EXPECT_NEAR(chosen.recent.stddev, std::sqrt(var), 1e-9);
   EXPECT_TRUE(list[0].active);
   EXPECT_EQ(list[0].split_buckets, 7500u);
   EXPECT_EQ(list[1].split_buckets, 2500u);
