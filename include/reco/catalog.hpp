@@ -144,6 +144,9 @@ class Catalog {
   // Whether the order and its per-term lists follow every write so far.
   bool derived_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
   bool popular_order_current() const noexcept { return !order_dirty_; }
+  // Full re-sorts of the popular order since load (each is O(n log n); writes keep the order
+  // by in-place moves until their budget runs out).
+  std::uint64_t resorts() const noexcept { return resorts_; }
   bool popular_postings_current() const noexcept { return derived_current(); }
   // Sorts the order and rebuilds its term lists if a write left them stale (the writer's
   // job: not thread-safe against readers, see reco/serving/shared_catalog.hpp).
@@ -211,6 +214,7 @@ class Catalog {
   bool unbounded_moves_ = false;
   std::size_t reorder_budget_ = 0;
   bool order_dirty_ = true;
+  std::uint64_t resorts_ = 0;
   Vec<std::uint32_t> popular_;
   Vec<std::uint32_t> popular_rank_;
   TermIndex popular_terms_;  // postings in popular order, not sorted by id

@@ -29,6 +29,8 @@
 //   no thread writes (see reco/serving/shared_catalog.hpp).
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <memory>
 
@@ -100,6 +102,9 @@ class HnswIndex final : public VectorIndex {
                           const SearchParams& params = {}) const override;
 
   std::size_t memory_bytes() const noexcept override;
+  IndexCounters counters() const noexcept override {
+    return {exact_fallbacks_.load(std::memory_order_relaxed), sweeps_};
+  }
 
   void save(ByteSink& out) const override;
   static std::unique_ptr<HnswIndex> load(ByteSource& in, std::size_t dim, Metric metric);
@@ -129,6 +134,10 @@ class HnswIndex final : public VectorIndex {
   std::size_t tomb_count_ = 0;
   std::uint32_t entry_ = 0;
   int max_level_ = -1;  // -1: empty graph
+  // Statistics: queries on several threads count their exact-scan fallbacks (relaxed, the
+  // one thing a search writes); sweeps run inside writes, on the main thread.
+  mutable std::atomic<std::uint64_t> exact_fallbacks_{0};
+  std::uint64_t sweeps_ = 0;
 
   // Level-0 blocks in pages of 2^page_shift_ slots (about 64 KB): growing never copies the
   // graph and never leaves more than one page unused, where a doubling array would hold

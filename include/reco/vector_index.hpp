@@ -32,6 +32,14 @@ struct SearchParams {
 // Kind tags leading a saved index payload.
 enum class VectorIndexKind : std::uint64_t { Flat = 1, Hnsw = 2 };
 
+// What an index did since it was built or loaded (INFO reco): graph searches answered by an
+// exact scan because the filter left few items (the switch of HnswIndex::prefers_exact_scan),
+// and sweeps of deleted nodes out of a graph. Not persisted.
+struct IndexCounters {
+  std::uint64_t exact_fallbacks = 0;
+  std::uint64_t sweeps = 0;
+};
+
 class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
@@ -62,6 +70,7 @@ class VectorIndex {
                                   const SearchParams& params = {}) const = 0;
 
   virtual std::size_t memory_bytes() const noexcept = 0;
+  virtual IndexCounters counters() const noexcept { return {}; }
 
   // The whole index, kind tag first (see load_vector_index).
   virtual void save(ByteSink& out) const = 0;

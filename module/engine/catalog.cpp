@@ -348,6 +348,7 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
 
 void Catalog::refresh_derived() {
   if (order_dirty_) {
+    ++resorts_;
     popular_.clear();
     popular_.reserve(live_count_);
     for (std::uint32_t d = 0; d < items_.size(); ++d)

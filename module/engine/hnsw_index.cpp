@@ -685,6 +685,7 @@ void HnswIndex::remove(std::uint32_t id) {
 
 void HnswIndex::sweep() {
   if (tomb_count_ == 0) return;
+  ++sweeps_;
   Vec<std::uint8_t> tomb(slot_count_, 0);
   for (std::uint32_t s = 0; s < slot_count_; ++s) tomb[s] = Impl::state(*this, s) == kTomb;
   Vec<std::uint32_t> extra, ids;
@@ -775,7 +776,10 @@ std::vector<Hit> HnswIndex::search(std::span<const float> query, std::size_t k,
   if (!filter.empty()) {
     std::size_t allowed = live_count_ - std::min(live_count_, filter.blocked_estimate());
     if (const auto* allow = filter.allowlist()) allowed = std::min(allowed, allow->size());
-    if (prefers_exact_scan(allowed, filter.allowlist() != nullptr, ef, live_count_)) return exact();
+    if (prefers_exact_scan(allowed, filter.allowlist() != nullptr, ef, live_count_)) {
+      exact_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+      return exact();
+    }
   }
 
   Impl::with_dist(*this, q, [&](const auto& dist) {

@@ -1,7 +1,10 @@
 // INFO section "reco" (see info.hpp). Fields appear prefixed with the module name:
 // reco_catalogs, reco_items, reco_vectors, reco_catalog_memory_bytes, reco_index_memory_bytes,
 // reco_models (versions over all catalogs), reco_model_requests and reco_model_candidates
-// (ranked since start; per version: RECO.MODEL.INFO); and the query workers: reco_threads
+// (ranked since start; per version: RECO.MODEL.INFO), reco_graph_exact_fallbacks (graph
+// searches answered by an exact scan because the filter left few items), reco_graph_sweeps
+// (deleted nodes swept out of graphs), reco_popular_resorts (full re-sorts of the popular
+// order); all since load, summed over catalogs; and the query workers: reco_threads
 // (reco.threads), reco_queue_length (queries waiting for a worker), reco_busy_workers,
 // reco_queries_threaded / reco_queries_inline (since load; inline: reco.threads 0, MULTI,
 // scripts and Functions) and reco_queries_requeued (handed back to the main thread because
@@ -28,6 +31,7 @@ namespace {
 void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   unsigned long long items = 0, vectors = 0, bytes = 0, index_bytes = 0;
   unsigned long long models = 0, requests = 0, candidates = 0;
+  unsigned long long fallbacks = 0, sweeps = 0, resorts = 0;
   const CatalogMap& all = registry().all();
   for (const auto& [name, shared] : all) {
     const Catalog* catalog = &shared->unlocked();
@@ -35,6 +39,10 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
     vectors += catalog->vectors().size();
     bytes += catalog->memory_bytes();
     index_bytes += catalog->vectors().memory_bytes();
+    const IndexCounters ic = catalog->vectors().counters();
+    fallbacks += ic.exact_fallbacks;
+    sweeps += ic.sweeps;
+    resorts += catalog->resorts();
     for (const ModelVersionInfo& v : catalog->models().list()) {
       ++models;
       requests += v.requests;
@@ -51,6 +59,9 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "models", models);
   RedisModule_InfoAddFieldULongLong(ctx, "model_requests", requests);
   RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
+  RedisModule_InfoAddFieldULongLong(ctx, "graph_exact_fallbacks", fallbacks);
+  RedisModule_InfoAddFieldULongLong(ctx, "graph_sweeps", sweeps);
+  RedisModule_InfoAddFieldULongLong(ctx, "popular_resorts", resorts);
   RedisModule_InfoAddFieldCString(ctx, "kernel", std::string(active_kernel_name()).c_str());  // reco/kernels.hpp
   if (for_crash_report) return;
   const WorkerPoolStats pool = query_pool().stats();
