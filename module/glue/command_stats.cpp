@@ -80,25 +80,31 @@ void begin_call(std::span<const std::string_view> args, bool write) {
   g_active = true;
 }
 
-void end_call(RedisModuleCtx* ctx, bool error) {
+void end_call(RedisModuleCtx* ctx, bool error) noexcept {
   if (!g_active) return;
   g_active = false;
   record_call(ctx, g_current, error);
 }
 
-CallClock adopt_call() {
+CallClock adopt_call() noexcept {
   g_active = false;
-  return g_current;
+  CallClock out = std::move(g_current);
+  g_current = CallClock{};
+  return out;
 }
 
-void resume_call(CallClock call) {
+void resume_call(CallClock call) noexcept {
   g_current = std::move(call);
   g_active = true;
 }
 
-void record_call(RedisModuleCtx* ctx, const CallClock& call, bool error) {
+void record_call(RedisModuleCtx* ctx, const CallClock& call, bool error) noexcept {
   if (call.name.empty()) return;
-  if (!error && call.watch) notify_if_changed(ctx, *call.watch);
+  // After the reply: nothing here may throw into the caller, which would reply again.
+  try {
+    if (!error && call.watch) notify_if_changed(ctx, *call.watch);
+  } catch (...) {
+  }
   const std::uint64_t now = RedisModule_MonotonicMicroseconds();
   const std::uint64_t us = now > call.start_us ? now - call.start_us : 0;
   try {

@@ -37,14 +37,14 @@ struct CallClock {
 
 // Called by dispatch() around every handler.
 void begin_call(std::span<const std::string_view> args, bool write);
-void end_call(RedisModuleCtx* ctx, bool error);
+void end_call(RedisModuleCtx* ctx, bool error) noexcept;
 
 // For a handler that blocks its client: the current call, which end_call() then leaves alone.
-CallClock adopt_call();
+CallClock adopt_call() noexcept;
 // Gives an adopted call back to dispatch() (the client could not be blocked after all).
-void resume_call(CallClock call);
+void resume_call(CallClock call) noexcept;
 // From the reply callback of a blocked call.
-void record_call(RedisModuleCtx* ctx, const CallClock& call, bool error);
+void record_call(RedisModuleCtx* ctx, const CallClock& call, bool error) noexcept;
 
 // INFO section "reco_commands": one field per command called since load,
 // `<name>:calls=…,errors=…,p50_us=…,p99_us=…,p999_us=…,max_us=…` (name without "reco.", dots
