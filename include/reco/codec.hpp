@@ -41,6 +41,8 @@ class ByteSource {
   virtual void yield_point() {}
 };
 void save_catalog(const Catalog& c, ByteSink& out);
+// The index settings as save_catalog writes them (also what the catalog digest hashes).
+void save_index_config(const IndexConfig& ix, ByteSink& out);
 std::unique_ptr<Catalog> load_catalog(ByteSource& in, std::uint32_t encoding);
 
 void save_user(const UserProfile& u, ByteSink& out);

@@ -11,15 +11,22 @@
 #include <string_view>
 
 #include "reco/catalog_digest.hpp"
+#include "reco/blend.hpp"
+#include "reco/codec.hpp"
 #include "reco/model_set.hpp"
 
 namespace reco {
 
 namespace {
 
-// A streaming XXH3-128 over a fixed layout of fields.
-class Hasher {
+// A streaming XXH3-128 over a fixed layout of fields; a ByteSink, so that settings are
+// hashed in the very layout the catalog encoder writes them (save_index_config, save_blend).
+class Hasher final : public ByteSink {
  public:
+  void put_u64(std::uint64_t v) override { u64(v); }
+  void put_double(double v) override { f64(v); }
+  void put_bytes(std::string_view b) override { text(b); }
+
   Hasher() noexcept { XXH3_128bits_reset(&state_); }
   void bytes(const void* p, std::size_t n) noexcept { XXH3_128bits_update(&state_, p, n); }
   void u64(std::uint64_t v) noexcept {
@@ -99,23 +106,10 @@ Digest128 catalog_digest(const Catalog& c) {
   h.digest(c.items_digest());
   h.u64(c.dim());
   h.u64(static_cast<std::uint64_t>(c.metric()));
-  const IndexConfig& ix = c.index_config();
-  h.u64(static_cast<std::uint64_t>(ix.kind));
-  h.u64(ix.m);
-  h.u64(ix.ef_construction);
-  h.u64(ix.ef_runtime);
-  h.u64(static_cast<std::uint64_t>(ix.quant));
-  h.u64(ix.keep_float ? 1 : 0);
-  h.u64(ix.exact_below);
+  save_index_config(c.index_config(), h);
   const auto bias = c.bias_dim();
   h.u64(bias ? std::uint64_t(*bias) + 1 : 0);
-  const BlendConfig& b = c.blend();
-  for (const SourceConfig& s : b.sources) {
-    h.u64(s.budget);
-    h.f64(s.weight);
-  }
-  h.f64(b.popularity);
-  h.f64(b.recency_halflife_days);
+  save_blend(c.blend(), h);
   const ModelSet& models = c.models();
   Digest128 versions;
   std::size_t count = 0;

@@ -60,6 +60,16 @@ void check_encoding(std::uint32_t encoding, std::uint32_t newest, const char* wh
 
 }  // namespace
 
+void save_index_config(const IndexConfig& ix, ByteSink& out) {
+  out.put_u64(static_cast<std::uint64_t>(ix.kind));
+  out.put_u64(ix.m);
+  out.put_u64(ix.ef_construction);
+  out.put_u64(ix.ef_runtime);
+  out.put_u64(static_cast<std::uint64_t>(ix.quant));
+  out.put_u64(ix.keep_float ? 1 : 0);
+  out.put_u64(ix.exact_below);
+}
+
 void save_catalog(const Catalog& c, ByteSink& out) {
   put_string(out, c.name());
   out.put_u64(c.dim_);
@@ -85,14 +95,7 @@ void save_catalog(const Catalog& c, ByteSink& out) {
       put_string(out, view(f.value));
     }
   }
-  const IndexConfig& ix = c.index_config_;
-  out.put_u64(static_cast<std::uint64_t>(ix.kind));
-  out.put_u64(ix.m);
-  out.put_u64(ix.ef_construction);
-  out.put_u64(ix.ef_runtime);
-  out.put_u64(static_cast<std::uint64_t>(ix.quant));
-  out.put_u64(ix.keep_float ? 1 : 0);
-  out.put_u64(ix.exact_below);
+  save_index_config(c.index_config_, out);
   save_blend(c.blend_, out);
   c.vectors_->save(out);
   out.put_u64(kModelSetEncoding);

@@ -6,6 +6,7 @@
 // Functions may do under each recipe.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,42 @@ TEST_F(AclRecipes, KeyPatternsChooseWhichCatalogs) {
   EXPECT_EQ(w.cmd({"RECO.ITEM.SET", "movies", "c", "VALUES", "2", "1", "1"}).integer, 1);
   EXPECT_TRUE(noperm(w.cmd({"RECO.ITEM.GET", "movies", "c"})));
   EXPECT_TRUE(w.cmd({"RECO.CATALOG.LIST"}).strings().empty());
+}
+
+// Every command whose COMMAND DOCS name a `catalog` argument is guarded: a user with every
+// command but no catalog key pattern is refused, whatever else the arguments say. So a new
+// command that names a catalog cannot be registered without its ACL check
+// (module/glue/catalog_acl.cpp lists the positions).
+TEST_F(AclRecipes, EveryCommandNamingACatalogIsGuarded) {
+  ASSERT_EQ(srv.cmd({"ACL", "SETUSER", "nocat", "on", ">pw", "~user:*", "+@all"}).str, "OK");
+  Client n = as("nocat");
+  std::size_t guarded = 0;
+  for (const std::string& name : srv.cmd({"COMMAND", "LIST", "FILTERBY", "MODULE", "reco"}).strings()) {
+    Reply docs = srv.cmd({"COMMAND", "DOCS", name});
+    ASSERT_EQ(docs.elements.size(), 2u) << name;
+    auto doc = docs.elements[1].as_map();
+    if (!doc.count("arguments")) continue;  // a container, or no arguments
+    const auto& args = doc["arguments"].elements;
+    std::size_t at = args.size();
+    for (std::size_t i = 0; i < args.size(); ++i)
+      if (args[i].as_map()["name"].str == "catalog") at = i;
+    if (at == args.size()) continue;
+    // The command's own words ("reco.catalog.config|get" is two), then arguments up to its
+    // arity, the catalog in its place.
+    Args argv;
+    const auto bar = name.find('|');
+    argv.push_back(name.substr(0, bar));
+    if (bar != std::string::npos) argv.push_back(name.substr(bar + 1));
+    const long long arity = srv.cmd({"COMMAND", "INFO", name}).elements.at(0).elements.at(1).integer;
+    const std::size_t pos = argv.size() + at;
+    const std::size_t count = std::max<std::size_t>(static_cast<std::size_t>(arity < 0 ? -arity : arity), pos + 1);
+    while (argv.size() < count) argv.push_back("x");
+    argv[pos] = "movies";
+    Reply r = n.cmd(argv);
+    EXPECT_TRUE(noperm(r)) << join(argv) << " -> " << r.to_string();
+    ++guarded;
+  }
+  EXPECT_GE(guarded, 19u);
 }
 
 TEST_F(AclRecipes, InsideMultiTheRefusedCommandFailsAlone) {
