@@ -93,7 +93,14 @@ class Catalog {
   // Returns true if the item was created. Throws reco::Error (and changes nothing) on a
   // vector of the wrong size or with a non-finite value, a non-finite popularity, or an
   // id whose fingerprint collides with another item's.
-  bool upsert(std::string_view id, const ItemUpdate& update);
+  // `plan`, if given, is plan_upsert()'s for this update: used if it still fits the index,
+  // else the vector is linked here; the outcome is the same either way.
+  bool upsert(std::string_view id, const ItemUpdate& update, const VectorInsertPlan* plan = nullptr);
+  // The costly part of upsert(id, update) done ahead (VectorIndex::plan_set): const, for
+  // any thread while no thread writes. nullptr when there is nothing to plan: no vector, an
+  // index that does not plan, or an item whose vector is re-linked in place.
+  std::unique_ptr<VectorInsertPlan> plan_upsert(std::string_view id, const ItemUpdate& update) const;
+  bool plans_upserts() const noexcept { return vectors_->plans_inserts(); }
   bool erase(std::string_view id);
 
   const VectorIndex& vectors() const noexcept { return *vectors_; }

@@ -19,6 +19,14 @@
 //   levels' memory; its level-0 block is reused when the catalog reuses the id).
 //   Re-setting a tombstoned id brings the node back in place (same level), so a link still
 //   pointing at it is valid again.
+// - An insert is planned, then applied (hnsw_insert.cpp): the plan holds every link the
+//   insert writes and the key of every list it read to choose them; applying it writes
+//   those links. set() does both at once. plan_set() lets the searches run on another
+//   thread while the graph serves queries; apply_plan() then takes microseconds, and
+//   checks first that no change made since the plan touched a list the plan read (a
+//   change log of the last kChangeLog inserts): the graph is then exactly what planning
+//   the insert now would give, so a graph built from plans equals the graph built by
+//   set() from the same writes in the same order (replicas, AOF replay, reloads).
 // - Filters act inside the walk: a disallowed node is traversed but never enters the
 //   result list, so k allowed results come back whenever the walk can reach them. When the
 //   filter leaves few items (see kExactScan*), an exact scan of the allowed ids is cheaper
@@ -29,6 +37,7 @@
 //   no thread writes (see reco/serving/shared_catalog.hpp).
 #pragma once
 
+#include <array>
 #include <atomic>
 
 #include <cstdint>
@@ -93,6 +102,12 @@ class HnswIndex final : public VectorIndex {
 
   void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) override;
   void remove(std::uint32_t id) override;
+  bool plans_inserts() const noexcept override { return true; }
+  // A plan for a free slot (not for a live or tombstoned id: those are re-linked in place).
+  std::unique_ptr<VectorInsertPlan> plan_set(std::uint32_t id, std::span<const float> v) const override;
+  bool apply_plan(std::uint32_t id, const VectorInsertPlan& plan) override;
+  // Inserts a plan is checked against: older plans are stale.
+  static constexpr std::size_t kChangeLog = 16;
   bool contains(std::uint32_t id) const noexcept override;
   std::span<const float> get(std::uint32_t id) const noexcept override;
   bool read(std::uint32_t id, std::span<float> out) const noexcept override;
@@ -103,7 +118,7 @@ class HnswIndex final : public VectorIndex {
 
   std::size_t memory_bytes() const noexcept override;
   IndexCounters counters() const noexcept override {
-    return {exact_fallbacks_.load(std::memory_order_relaxed), sweeps_};
+    return {exact_fallbacks_.load(std::memory_order_relaxed), sweeps_, planned_, plans_stale_};
   }
 
   void save(ByteSink& out) const override;
@@ -138,6 +153,19 @@ class HnswIndex final : public VectorIndex {
   // one thing a search writes); sweeps run inside writes, on the main thread.
   mutable std::atomic<std::uint64_t> exact_fallbacks_{0};
   std::uint64_t sweeps_ = 0;
+  std::uint64_t planned_ = 0, plans_stale_ = 0;
+
+  // Change log for planned inserts (writer only; plans are checked on the writer's thread).
+  // epoch_ counts changes of the graph; structural_epoch_ is the count after the last change
+  // other than a fresh insert (a delete, a sweep, a re-set in place, a load), which no plan
+  // made before it survives. changes_[e % kChangeLog]: the lists fresh insert e wrote.
+  struct Change {
+    bool entry_moved = false;
+    std::vector<std::uint64_t> lists;  // sorted list keys (level, node)
+  };
+  std::uint64_t epoch_ = 0;
+  std::uint64_t structural_epoch_ = 0;
+  std::array<Change, kChangeLog> changes_;
 
   // Level-0 blocks in pages of 2^page_shift_ slots (about 64 KB): growing never copies the
   // graph and never leaves more than one page unused, where a doubling array would hold

@@ -35,9 +35,20 @@ enum class VectorIndexKind : std::uint64_t { Flat = 1, Hnsw = 2 };
 // What an index did since it was built or loaded (INFO reco): graph searches answered by an
 // exact scan because the filter left few items (the switch of HnswIndex::prefers_exact_scan),
 // and sweeps of deleted nodes out of a graph. Not persisted.
+// Inserts linked from a plan made ahead (VectorIndex::apply_plan), and plans found stale
+// at apply, whose insert was then linked by the writer itself.
 struct IndexCounters {
   std::uint64_t exact_fallbacks = 0;
   std::uint64_t sweeps = 0;
+  std::uint64_t inserts_planned = 0;
+  std::uint64_t plans_stale = 0;
+};
+
+// The costly, read-only part of a set(), done ahead of the write: for a graph, the
+// neighbour searches that choose a new node's links. Opaque outside its index.
+class VectorInsertPlan {
+ public:
+  virtual ~VectorInsertPlan() = default;
 };
 
 class VectorIndex {
@@ -55,6 +66,18 @@ class VectorIndex {
   // scores exactly as the original.
   virtual void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) = 0;
   virtual void remove(std::uint32_t id) = 0;
+  // Inserts in two steps, so that the costly part can run on another thread, concurrently
+  // with other readers, and the write itself is short. plan_set is const (any thread, no
+  // writer running); nullptr when the index gains nothing from a plan (or cannot plan
+  // this id). apply_plan, by the writer, does what set(id, v) would do now and returns
+  // true, or changes nothing and returns false when the plan no longer matches the index
+  // (the caller then calls set()). Applied or redone, the index ends up the same.
+  virtual bool plans_inserts() const noexcept { return false; }
+  virtual std::unique_ptr<VectorInsertPlan> plan_set(std::uint32_t /*id*/,
+                                                     std::span<const float> /*v*/) const {
+    return nullptr;
+  }
+  virtual bool apply_plan(std::uint32_t /*id*/, const VectorInsertPlan& /*plan*/) { return false; }
   virtual bool contains(std::uint32_t id) const noexcept = 0;
   // The vector as stored (unit length under COSINE); empty span if absent, and also empty
   // when the index keeps no float copy (int8-only storage): use read() there.

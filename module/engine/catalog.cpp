@@ -163,7 +163,7 @@ std::optional<std::uint32_t> Catalog::find_fingerprint(std::uint64_t fp) const n
   return it->second;
 }
 
-bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
+bool Catalog::upsert(std::string_view id, const ItemUpdate& u, const VectorInsertPlan* plan) {
   // Validate everything before touching anything.
   if (u.vector) {
     if (u.vector->size() != dim_)
@@ -228,13 +228,31 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u) {
   live_[dense] = 1;
   fps_[dense] = fp;
   reorder(dense, created ? nullptr : &was, &items_[dense], u.terms.has_value());
-  if (u.vector) vectors_->set(dense, *u.vector);
+  if (u.vector && !(plan && vectors_->apply_plan(dense, *plan))) vectors_->set(dense, *u.vector);
   if (!models_->empty()) models_->on_item(dense, id, items_[dense]);
   items_digest_.sub(old_digest);
   items_digest_.add(stored_digest(dense));
   ++version_;
   after_write();
   return created;
+}
+
+std::unique_ptr<VectorInsertPlan> Catalog::plan_upsert(std::string_view id, const ItemUpdate& u) const {
+  if (!u.vector || u.vector->size() != dim_ || !vectors_->plans_inserts()) return nullptr;
+  for (float x : *u.vector)
+    if (!std::isfinite(x)) return nullptr;
+  // The dense id upsert() would give the item now: its own, or the next one it would take.
+  const auto existing = by_fp_.find(fingerprint(id));
+  std::uint32_t dense;
+  if (existing != by_fp_.end()) {
+    dense = existing->second;
+  } else if (!free_ids_.empty()) {
+    dense = free_ids_.back();
+  } else {
+    if (items_.size() >= UINT32_MAX) return nullptr;
+    dense = static_cast<std::uint32_t>(items_.size());
+  }
+  return vectors_->plan_set(dense, *u.vector);
 }
 
 void Catalog::place(std::uint32_t dense, Item&& item, std::span<const float> vector) {

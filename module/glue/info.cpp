@@ -9,8 +9,12 @@
 // reco_queries_threaded / reco_queries_inline (since load; inline: reco.threads 0, MULTI,
 // scripts and Functions) and reco_queries_requeued (handed back to the main thread because
 // the catalog's popular order was stale when the query ran, which only a failed re-sort
-// leaves behind); reco_writes_handed_over (item writes whose lock wait ran on a worker
-// because queries were running, serving/write_dispatch.hpp). Then the section reco_commands:
+// leaves behind); reco_writes_handed_over (item writes whose lock wait ran on a worker,
+// serving/write_dispatch.hpp), reco_writes_planned (graph inserts whose neighbour search ran
+// on a worker), reco_writes_retargeted (handed-over writes whose catalog was dropped or
+// replaced while they waited); reco_graph_inserts_planned / reco_graph_plans_stale (graph
+// inserts linked from such a plan, and plans a write made meanwhile had made stale, whose
+// item the main thread then linked itself; per live catalog). Then the section reco_commands:
 // calls, errors and latency percentiles per command (command_stats.hpp). A crash report skips
 // the pool's fields and the commands: the pool's take its mutex, which the crashing thread
 // may hold, and the commands' belong to the main thread.
@@ -31,7 +35,7 @@ namespace {
 void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   unsigned long long items = 0, vectors = 0, bytes = 0, index_bytes = 0;
   unsigned long long models = 0, requests = 0, candidates = 0;
-  unsigned long long fallbacks = 0, sweeps = 0, resorts = 0;
+  unsigned long long fallbacks = 0, sweeps = 0, resorts = 0, planned = 0, stale = 0;
   const CatalogMap& all = registry().all();
   for (const auto& [name, shared] : all) {
     const Catalog* catalog = &shared->unlocked();
@@ -42,6 +46,8 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
     const IndexCounters ic = catalog->vectors().counters();
     fallbacks += ic.exact_fallbacks;
     sweeps += ic.sweeps;
+    planned += ic.inserts_planned;
+    stale += ic.plans_stale;
     resorts += catalog->resorts();
     for (const ModelVersionInfo& v : catalog->models().list()) {
       ++models;
@@ -61,6 +67,8 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "model_candidates", candidates);
   RedisModule_InfoAddFieldULongLong(ctx, "graph_exact_fallbacks", fallbacks);
   RedisModule_InfoAddFieldULongLong(ctx, "graph_sweeps", sweeps);
+  RedisModule_InfoAddFieldULongLong(ctx, "graph_inserts_planned", planned);
+  RedisModule_InfoAddFieldULongLong(ctx, "graph_plans_stale", stale);
   RedisModule_InfoAddFieldULongLong(ctx, "popular_resorts", resorts);
   RedisModule_InfoAddFieldCString(ctx, "kernel", std::string(active_kernel_name()).c_str());  // reco/kernels.hpp
   if (for_crash_report) return;
@@ -72,7 +80,10 @@ void info_callback(RedisModuleInfoCtx* ctx, int for_crash_report) {
   RedisModule_InfoAddFieldULongLong(ctx, "queries_threaded", queries.threaded);
   RedisModule_InfoAddFieldULongLong(ctx, "queries_inline", queries.inline_);
   RedisModule_InfoAddFieldULongLong(ctx, "queries_requeued", queries.requeued);
-  RedisModule_InfoAddFieldULongLong(ctx, "writes_handed_over", writes_handed_over());
+  const WriteCounters writes = write_counters();
+  RedisModule_InfoAddFieldULongLong(ctx, "writes_handed_over", writes.handed_over);
+  RedisModule_InfoAddFieldULongLong(ctx, "writes_planned", writes.planned);
+  RedisModule_InfoAddFieldULongLong(ctx, "writes_retargeted", writes.retargeted);
   add_command_stats_info(ctx);
 }
 

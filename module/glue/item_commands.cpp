@@ -4,7 +4,9 @@
 // of the fields given (the engine keeps the others), parsed completely before the catalog
 // is touched; the catalog validates the update as a whole and changes nothing if it throws.
 // Both writes go through serve_write (serving/write_dispatch.hpp): while queries run on the
-// catalog, the lock wait happens on a worker and the write is applied when it is granted.
+// catalog, the lock wait happens on a worker and the write is applied when it is granted. A
+// SET that inserts a vector into a graph goes through serve_planned_write: the neighbour
+// search runs on a worker too, and the main thread only links the node.
 #include <array>
 #include <string>
 #include <string_view>
@@ -65,12 +67,24 @@ void item_set(const Call& call) {
     }
   }
 
-  serve_write(call.ctx, registry().handle(call.args[1]),
-              [id = std::string(id), update = std::move(update)](Catalog& c, RedisModuleCtx* ctx) {
-                const bool created = c.upsert(id, update);
-                RedisModule_ReplicateVerbatim(ctx);
-                RedisModule_ReplyWithLongLong(ctx, created ? 1 : 0);
-              });
+  auto apply = [id = std::string(id), update](Catalog& c, RedisModuleCtx* ctx, const VectorInsertPlan* plan) {
+    const bool created = c.upsert(id, update, plan);
+    RedisModule_ReplicateVerbatim(ctx);
+    RedisModule_ReplyWithLongLong(ctx, created ? 1 : 0);
+  };
+  std::shared_ptr<SharedCatalog> handle = registry().handle(call.args[1]);
+  const auto dense = catalog.find(id);
+  if (update.vector && catalog.plans_upserts() && !(dense && catalog.vectors().contains(*dense))) {
+    // A graph insert: its neighbour search runs on a worker (serving/write_dispatch.hpp).
+    serve_planned_write(call.ctx, std::move(handle),
+                        [id = std::string(id), update = std::move(update)](const Catalog& c) {
+                          return c.plan_upsert(id, update);
+                        },
+                        std::move(apply));
+    return;
+  }
+  serve_write(call.ctx, std::move(handle),
+              [apply = std::move(apply)](Catalog& c, RedisModuleCtx* ctx) { apply(c, ctx, nullptr); });
 }
 
 // RECO.ITEM.DEL <catalog> <item> [<item> ...]

@@ -8,7 +8,8 @@
 //   worker may take it on the main thread's behalf (a handed-over write,
 //   module/glue/serving/write_dispatch.hpp), and the main thread adopts and releases it;
 //   the main thread's own writes meanwhile re-enter it (reco/serving/rw_lock.hpp).
-// - Readers: query workers, under the shared lock, for the whole of one query. They read
+// - Readers: query workers, under the shared lock, for the whole of one query, and workers
+//   planning a write's graph insert (Catalog::plan_upsert: the graph only). They read
 //   only: every structure a query needs is built by the writer (see
 //   Catalog::refresh_derived); per-query scratch (visited tags, heaps, accumulators) is per
 //   thread; the only counters a query bumps are atomics.
@@ -92,11 +93,19 @@ class SharedCatalog {
   void acquire_for_main() { lock_.lock(); }
   Write adopt_write() { return Write(*this, std::adopt_lock); }
   bool queries_in_flight() const noexcept { return queries_.load(std::memory_order_acquire) > 0; }
+  // Queries and write plans (Catalog::plan_upsert) queued or running: what a write would wait for.
+  bool readers_in_flight() const noexcept {
+    return queries_in_flight() || planners_.load(std::memory_order_acquire) > 0;
+  }
 
   // Queries queued or running on this catalog: counted from dispatch (main thread) to the
   // end of the query (any thread).
   void query_queued() noexcept { queries_.fetch_add(1, std::memory_order_acq_rel); }
   void query_done() noexcept { queries_.fetch_sub(1, std::memory_order_acq_rel); }
+  // Write plans, counted apart: they read the graph only, never the derived structures, so
+  // writes made meanwhile need not keep those sorted for them.
+  void plan_started() noexcept { planners_.fetch_add(1, std::memory_order_acq_rel); }
+  void plan_done() noexcept { planners_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Main thread: builds the derived structures queries read, if a write left them stale
   // (under the exclusive lock only when there is something to build).
@@ -109,6 +118,7 @@ class SharedCatalog {
  private:
   mutable RwLock lock_;
   std::atomic<int> queries_{0};
+  std::atomic<int> planners_{0};
   std::unique_ptr<Catalog> catalog_;
 };
 
