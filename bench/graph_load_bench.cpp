@@ -17,6 +17,8 @@
 //   answer identically (planned inserts build the graph inline inserts build). With two
 //   connections the order of writes differs from run to run, and so may the graph.
 // - Modes run in interleaved rounds (--rounds), so drift of the machine shows as spread.
+// - "main us" is commandstats' usec_per_call of RECO.ITEM.SET: the time each insert held
+//   the main thread (for a planned insert, the parse plus the link step).
 // - Any error reply makes the exit status non-zero.
 #include <hiredis/hiredis.h>
 
@@ -77,6 +79,7 @@ struct Result {
   double load_s = 0;
   std::vector<double> ping_us;
   long long planned = 0, linked = 0, stale = 0;
+  double main_us = 0;  // commandstats usec_per_call of RECO.ITEM.SET: its time on the main thread
   std::vector<std::string> answers;
 };
 
@@ -116,6 +119,13 @@ Result run(const Options& o, const Mode& m, const reco::bench::ClusteredData& d)
   res.planned = info_field(admin, "reco_writes_planned");
   res.linked = info_field(admin, "reco_graph_inserts_planned");
   res.stale = info_field(admin, "reco_graph_plans_stale");
+  {
+    ReplyPtr r = admin.cmd({"INFO", "commandstats"});
+    const std::string st(r->str, r->len);
+    const auto at = st.find("cmdstat_reco.item.set:");
+    const auto u = st.find("usec_per_call=", at);
+    if (at != std::string::npos && u != std::string::npos) res.main_us = std::atof(st.c_str() + u + 14);
+  }
   for (std::size_t q = 0; q < d.nq; ++q) {
     ReplyPtr r = admin.cmd({"RECO.KNN", "c", "50", "FP32", blob(&d.queries[q * o.dim], o.dim), "WITHSCORES"});
     if (r->type != REDIS_REPLY_ARRAY) fail("knn: " + describe(r.get()));
@@ -167,8 +177,8 @@ int main(int argc, char** argv) {
   std::printf("graph_load_bench: %zu x %zu items (%zu clusters), METRIC IP INDEX HNSW (M 16, EF_CONSTRUCTION 200), "
               "PING every 1 ms from another connection, %zu round(s), %u CPUs\n",
               o.n, o.dim, o.clusters, o.rounds, std::thread::hardware_concurrency());
-  std::printf("%-6s %5s %9s %10s %9s %9s %10s %9s %9s %9s %7s %s\n", "mode", "round", "load s", "items/s",
-              "PING p50", "p99 us", "p99.9 us", "max us", "planned", "linked", "stale", "answers");
+  std::printf("%-6s %5s %9s %10s %8s %9s %9s %10s %9s %9s %9s %7s %s\n", "mode", "round", "load s", "items/s",
+              "main us", "PING p50", "p99 us", "p99.9 us", "max us", "planned", "linked", "stale", "answers");
   std::map<std::string, std::vector<std::string>> first_answers;
   std::vector<std::string> reference;  // the first mode's, first round
   for (std::size_t r = 0; r < o.rounds; ++r) {
@@ -183,8 +193,8 @@ int main(int argc, char** argv) {
         for (std::size_t q = 0; q < reference.size(); ++q) eq += reference[q] == res.answers[q];
         same = std::to_string(eq) + "/" + std::to_string(reference.size()) + " as reference";
       }
-      std::printf("%-6s %5zu %9.2f %10.0f %9.0f %9.0f %10.0f %9.0f %9lld %9lld %7lld %s\n", m.name().c_str(), r,
-                  res.load_s, double(o.n) / res.load_s, pct(res.ping_us, 0.5), pct(res.ping_us, 0.99),
+      std::printf("%-6s %5zu %9.2f %10.0f %8.1f %9.0f %9.0f %10.0f %9.0f %9lld %9lld %7lld %s\n", m.name().c_str(), r,
+                  res.load_s, double(o.n) / res.load_s, res.main_us, pct(res.ping_us, 0.5), pct(res.ping_us, 0.99),
                   pct(res.ping_us, 0.999), pct(res.ping_us, 1.0), res.planned, res.linked, res.stale, same.c_str());
       std::fflush(stdout);
     }

@@ -18,17 +18,20 @@ WorkerPool::~WorkerPool() {
     all.insert(all.end(), retired_.begin(), retired_.end());
     active_.clear();
     retired_.clear();
+    idle_.clear();
   }
-  wake_.notify_all();
+  for (auto& w : all) w->wake.notify_one();
   for (auto& w : all) w->thread.join();
 }
 
 void WorkerPool::resize(std::size_t n) {
-  std::vector<std::shared_ptr<Worker>> done;
+  std::vector<std::shared_ptr<Worker>> done, leaving;
   {
     std::lock_guard<std::mutex> g(mu_);
     while (active_.size() > n) {
       active_.back()->retire = true;
+      unidle(active_.back().get());
+      leaving.push_back(active_.back());
       retired_.push_back(std::move(active_.back()));
       active_.pop_back();
     }
@@ -49,8 +52,16 @@ void WorkerPool::resize(std::size_t n) {
       }
     }
   }
-  wake_.notify_all();
+  for (auto& w : leaving) w->wake.notify_one();
   for (auto& w : done) w->thread.join();
+}
+
+void WorkerPool::unidle(Worker* w) {
+  for (auto it = idle_.begin(); it != idle_.end(); ++it)
+    if (*it == w) {
+      idle_.erase(it);
+      return;
+    }
 }
 
 std::size_t WorkerPool::size() const {
@@ -59,12 +70,20 @@ std::size_t WorkerPool::size() const {
 }
 
 bool WorkerPool::submit(Job job) {
+  Worker* w = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
     if (active_.empty()) return false;
     queue_.push_back(std::move(job));
+    if (!idle_.empty()) {
+      w = idle_.back();
+      idle_.pop_back();
+      w->woken = true;
+    }
   }
-  wake_.notify_one();
+  // Notified after the unlock, so the woken thread need not wait for the mutex; w stays
+  // alive meanwhile: only the destructor frees workers, and it joins them first.
+  if (w) w->wake.notify_one();
   return true;
 }
 
@@ -78,10 +97,16 @@ void WorkerPool::run(Worker& me, std::uint64_t id) {
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> g(mu_);
   for (;;) {
-    wake_.wait(g, [&] { return !queue_.empty() || me.retire; });
-    if (queue_.empty()) {  // retired, and nothing left to run
-      me.exited = true;
-      return;
+    if (queue_.empty()) {
+      if (me.retire) {  // retired, and nothing left to run
+        me.exited = true;
+        return;
+      }
+      me.woken = false;
+      idle_.push_back(&me);
+      me.wake.wait(g, [&] { return me.woken || me.retire; });
+      unidle(&me);  // retired while waiting
+      continue;
     }
     Job job = std::move(queue_.front());
     queue_.pop_front();
