@@ -32,6 +32,8 @@ def main(argv=None) -> int:
         s.add_argument("--activate", action="store_true", help="with --put: ACTIVATE it too")
         s.add_argument("--url", default="redis://localhost:6379", help="server (redis://host:port)")
         s.add_argument("--socket", help="server's unix socket (instead of --url)")
+        s.add_argument("--trust-pickle", action="store_true",
+                       help="load a .pt file that holds more than tensors (it can run code)")
     a = p.parse_args(argv)
     if not a.out and not a.put:
         p.error("nothing to do: give -o FILE and/or --put CATALOG VERSION")
@@ -39,10 +41,10 @@ def main(argv=None) -> int:
         p.error("--activate needs --put")
     try:
         if a.cmd == "export":
-            model = load(a.checkpoint)
+            model = load(a.checkpoint, a.trust_pickle)
             source = a.checkpoint
         else:
-            model = import_torchfm(a.state_dict, a.meta)
+            model = import_torchfm(a.state_dict, a.meta, a.trust_pickle)
             source = a.state_dict
         data = export_bytes(model, {"source": source})
     except (ValueError, KeyError, OSError) as e:

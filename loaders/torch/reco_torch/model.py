@@ -11,6 +11,7 @@
 # Tables are kept per field (not one offset table as torchfm does) because that is the file's
 # layout: row 0 of each is the field's out-of-vocabulary row, which the engine uses for
 # unknown and missing values; encode() (fields.py) produces exactly those rows.
+import json
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -166,16 +167,34 @@ class RecoFM(nn.Module):
             self.train(was)
 
 
+def torch_load(path: str, trust: bool = False):
+    """torch.load restricted to tensors and plain containers (a pickle can run code), unless the
+    file is trusted."""
+    import pickle
+    if trust:
+        return torch.load(path, map_location="cpu")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except TypeError:  # a torch without weights_only (before 1.13)
+        raise ValueError(f"{path}: this torch cannot load a file restricted to tensors; if the "
+                         "file is trusted, load it with trust=True (--trust-pickle)")
+    except pickle.UnpicklingError as e:
+        raise ValueError(f"{path}: holds more than tensors and plain containers; if the file is "
+                         f"trusted, load it with trust=True (--trust-pickle): {str(e)[-120:]}")
+
+
 def save(model: RecoFM, path: str) -> None:
-    """A checkpoint the command line reads: the config and the state_dict."""
-    torch.save({"reco_torch": 1, "config": model.config(), "state_dict": model.state_dict()}, path)
+    """A checkpoint the command line reads: the config (as JSON text) and the state_dict."""
+    torch.save({"reco_torch": 1, "config": json.dumps(model.config()),
+                "state_dict": model.state_dict()}, path)
 
 
-def load(path: str) -> RecoFM:
-    ck = torch.load(path, map_location="cpu")
+def load(path: str, trust: bool = False) -> RecoFM:
+    ck = torch_load(path, trust)
     if not isinstance(ck, dict) or "config" not in ck or "state_dict" not in ck:
         raise ValueError(f"{path}: not a reco_torch checkpoint (reco_torch.save writes one)")
-    m = RecoFM.from_config(ck["config"])
+    cfg = ck["config"]
+    m = RecoFM.from_config(json.loads(cfg) if isinstance(cfg, str) else cfg)
     m.load_state_dict(ck["state_dict"])
     m.eval()
     return m

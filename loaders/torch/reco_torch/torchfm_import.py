@@ -26,12 +26,12 @@ import torch
 from torch import nn
 
 from .fields import Field
-from .model import RecoFM
+from .model import RecoFM, torch_load
 
 
-def _load_state_dict(obj) -> Dict[str, torch.Tensor]:
+def _load_state_dict(obj, trust: bool = False) -> Dict[str, torch.Tensor]:
     if isinstance(obj, str):
-        obj = torch.load(obj, map_location="cpu")
+        obj = torch_load(obj, trust)
     if isinstance(obj, nn.Module):
         obj = obj.state_dict()
     if isinstance(obj, dict):
@@ -70,9 +70,11 @@ def _mlp_layers(sd: Dict[str, torch.Tensor], prefix: str) -> List[Tuple[str, int
     return out
 
 
-def import_torchfm(state_dict, meta) -> RecoFM:
-    """A RecoFM (eval mode) that scores raw values as the torchfm model scores their indices."""
-    sd = _load_state_dict(state_dict)
+def import_torchfm(state_dict, meta, trust: bool = False) -> RecoFM:
+    """A RecoFM (eval mode) that scores raw values as the torchfm model scores their indices.
+    state_dict: a dict of tensors, a module, or the path of a torch.save file (trust: allow any
+    pickle in it); meta: the metadata dict or the path of its JSON file."""
+    sd = _load_state_dict(state_dict, trust)
     if isinstance(meta, str):
         with open(meta) as f:
             meta = json.load(f)
