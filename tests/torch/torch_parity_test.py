@@ -12,12 +12,13 @@
 # sigmoid and a logit export; the largest difference must be below 1e-5. Two controls show the
 # comparison can fail: the forward pass without BatchNorm, and the weights moved by 1e-4, both
 # differ by far more. Finally the command line (reco-torch export --put --activate) puts a
-# checkpoint on the catalog and the active version scores the same rows.
+# checkpoint on the catalog and the active version scores the same rows; read_model_file
+# brings the exported file back into torch with the same scores.
 import os
 import random
-import zlib
 import subprocess
 import sys
+import zlib
 
 import live
 
@@ -233,6 +234,13 @@ def main():
         print(f"controls: without BatchNorm {d_bn:.3g}, weights + 1e-4 {d_moved:.3g} (both must be >= {TOL})")
         if d_bn < TOL or d_moved < TOL:
             failures.append("a control model agrees with the server: the comparison cannot fail")
+
+        # The file read back into torch (BatchNorm folded away) scores as the module did.
+        back = reco_torch.read_model_file(reco_torch.export_bytes(model))
+        d_back = max_diff(back.score_rows(rows).tolist(), want)
+        print(f"read back: max diff {d_back:.3g} (logit)")
+        if d_back >= TOL:
+            failures.append(f"read_model_file: max diff {d_back:.3g}")
 
         # The one command: a checkpoint onto the catalog, activated.
         model.output = "sigmoid"

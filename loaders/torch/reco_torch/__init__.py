@@ -6,9 +6,9 @@
 # contract between the two: what the engine scores is what RecoFM.forward computes.
 from .fields import Field, encode, parse_dense
 from .model import RecoFM, save, load
-from .export import export_bytes, export_file, fold_mlp, model_file_bytes, connect, put, score
+from .export import export_bytes, export_file, fold_mlp, model_file_bytes, read_model_file, connect, put, score
 from .torchfm_import import import_torchfm, raw_to_torchfm
 
 __all__ = ["Field", "encode", "parse_dense", "RecoFM", "save", "load", "export_bytes",
-           "export_file", "fold_mlp", "model_file_bytes", "connect", "put", "score",
+           "export_file", "fold_mlp", "model_file_bytes", "read_model_file", "connect", "put", "score",
            "import_torchfm", "raw_to_torchfm"]

@@ -7,7 +7,7 @@
 # schema implies. BatchNorm is folded into the Linear before it, from the running statistics
 # (W' = W * g, b' = (b - mean) * g + beta with g = gamma / sqrt(var + eps)), in double
 # precision; dropout and ReLU need no weights. The file then scores as the module does in
-# eval mode.
+# eval mode. read_model_file goes the other way (any reco model file to a BatchNorm-free RecoFM).
 import json
 import os
 import struct
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .fields import Field
 from .model import RecoFM
 
 
@@ -128,6 +129,56 @@ def export_file(model: RecoFM, path: str, metadata: Optional[Dict[str, str]] = N
         f.write(data)
     os.replace(tmp, path)
     return len(data)
+
+
+def read_model_file(data) -> RecoFM:
+    """A reco model file (bytes or a path) as a RecoFM in eval mode, BatchNorm-free (a folded
+    file has none): to fine-tune in torch a model trained elsewhere, e.g. by reco-rank."""
+    if isinstance(data, str):
+        with open(data, "rb") as f:
+            data = f.read()
+    if len(data) < 8:
+        raise ValueError("model file: too short")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ValueError("model file: header length exceeds the file")
+    header = json.loads(data[8:8 + n])
+    body = memoryview(data)[8 + n:]
+    meta = header.pop("__metadata__", {})
+    if "reco" not in meta:
+        raise ValueError('model file: no __metadata__ "reco" schema')
+    schema = json.loads(meta["reco"])
+    tensors = {}
+    for name, e in header.items():
+        if e.get("dtype") != "F32":
+            raise ValueError(f"model file: tensor {name} is not F32")
+        b, end = e["data_offsets"]
+        shape = [int(x) for x in e["shape"]]
+        tensors[name] = torch.from_numpy(np.frombuffer(body[b:end], dtype="<f4").copy()).reshape(shape)
+    groups = {g["name"]: int(g["dim"]) for g in schema.get("groups", [])}
+    fields = []
+    for j in schema["fields"]:
+        kw = {k: j[k] for k in ("source", "vocab", "combiner", "mean", "std", "group") if k in j}
+        e = tensors.get("embed." + j["name"])
+        if e is not None and j.get("group") is None:
+            kw["embed_dim"] = int(e.shape[1])
+        fields.append(Field(j["name"], j["side"], j["kind"], **kw))
+    mlp = schema.get("mlp")
+    inputs = [(m["field"], m["part"]) for m in mlp["inputs"]] if mlp else []
+    model = RecoFM(fields, groups, inputs, mlp.get("layers", []) if mlp else [], batch_norm=False,
+                   output=schema.get("output", "sigmoid"))
+    with torch.no_grad():
+        model.bias.copy_(tensors["bias"].reshape(1))
+        for f in fields:
+            model.linear_weight(f.name).copy_(tensors["linear." + f.name])
+            if model.embed_weight(f.name) is not None:
+                model.embed_weight(f.name).copy_(tensors["embed." + f.name])
+        if model.mlp is not None:
+            for i, lin in enumerate(m for m in model.mlp if isinstance(m, nn.Linear)):
+                lin.weight.copy_(tensors[f"mlp.{i}.weight"])
+                lin.bias.copy_(tensors[f"mlp.{i}.bias"])
+    model.eval()
+    return model
 
 
 def connect(url: Optional[str] = None, socket: Optional[str] = None):
