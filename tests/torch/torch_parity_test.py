@@ -149,7 +149,7 @@ def make_requests(rng, users, items, n_requests=200, per_request=20):
     return requests, rows
 
 
-def train(model, rows, rng, steps=150, batch=256):
+def train(model, rows, steps=150, batch=256):
     gen = torch.Generator().manual_seed(7)
     labels = torch.tensor([float((zlib.crc32((r["user_id"] + r["item_id"]).encode()) & 3) == 0) for r in rows])
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
@@ -188,7 +188,7 @@ def main():
     requests, rows = make_requests(rng, users, items)
     model = RecoFM(fields(), {"a": 8, "b": 4}, MLP_INPUTS, [16, 8], batch_norm=True, dropout=0.1,
                    init_std=0.15)
-    train(model, rows, rng)
+    train(model, rows)
     with torch.no_grad():  # BatchNorm's affine part away from (1, 0), so folding it is visible
         for m in model.mlp:
             if isinstance(m, nn.BatchNorm1d):

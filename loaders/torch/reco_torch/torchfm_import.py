@@ -20,7 +20,7 @@
 # unknown values are skipped (the engine's rule). All fields form one FM group of dim d.
 import json
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 from torch import nn
@@ -127,7 +127,7 @@ def import_torchfm(state_dict, meta, trust: bool = False) -> RecoFM:
 
     layers = _mlp_layers(sd, prefix["mlp"])
     hidden, bns = [], []
-    for k, (kind, i, t) in enumerate(layers):
+    for kind, i, t in layers:
         if kind == "linear":
             hidden.append(t)
             bns.append(None)
