@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config redis-server redis-tools libhiredis-dev libeigen3-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-          libhnswlib-dev libtsan2 clang-16 libclang-rt-16-dev libxxhash-dev)
+          libhnswlib-dev libtsan2 clang-16 libclang-rt-16-dev libxxhash-dev
+          python3-torch python3-numpy python3-redis)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
