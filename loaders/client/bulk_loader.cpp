@@ -1,7 +1,14 @@
 // Bulk loading (see bulk_loader.hpp).
 #include "reco_offline/bulk_loader.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "reco_offline/reco_commands.hpp"
@@ -47,6 +54,7 @@ std::vector<Job> join_by_id(const std::vector<Record>& records, const FactorTabl
   return jobs;
 }
 
+// `build` runs on every lane's thread at once: it must not write shared state.
 template <class Record, class Build>
 LoadSummary run_load(const char* what, RedisConnection& conn, const std::vector<Record>& records,
                      const FactorTable* vectors, const LoadOptions& options, Build build) {
@@ -55,32 +63,52 @@ LoadSummary run_load(const char* what, RedisConnection& conn, const std::vector<
   std::vector<std::string> ids;
   const std::vector<Job> jobs = join_by_id(records, vectors, ids);
   const int dim = vectors ? static_cast<int>(vectors->vectors.cols()) : 0;
+  const size_t lanes = std::max<size_t>(1, std::min(options.connections, std::max<size_t>(1, jobs.size())));
+  // Extra connections first, so that a refused one fails the load before anything is sent.
+  std::vector<std::unique_ptr<RedisConnection>> extra;
+  for (size_t c = 1; c < lanes; ++c) extra.push_back(std::make_unique<RedisConnection>(options.host, options.port));
   ProgressBar bar(what, jobs.size(), options.progress);
   const auto start = std::chrono::steady_clock::now();
-  uint64_t answered = 0;
-  Pipeline pipeline(conn, options.window, [&](uint64_t tag, const Reply& reply) {
-    ++answered;
-    if (reply.is_error()) {
-      ++summary.errors;
-      if (summary.first_errors.size() < options.keep_errors) summary.first_errors.push_back(ids[tag] + ": " + reply.str);
-    } else if (reply.type == Reply::Type::Integer && reply.integer == 1) {
-      ++summary.created;
+  std::mutex mu;  // summary, and the bar (drawn by whichever lane passes a multiple of 1024)
+  std::atomic<uint64_t> answered{0};
+  std::vector<std::exception_ptr> failed(lanes);
+  // Lane c sends jobs c, c + lanes, ...: with one lane, every job in order.
+  auto lane = [&](size_t c, RedisConnection& link) {
+    try {
+      Pipeline pipeline(link, options.window, [&](uint64_t tag, const Reply& reply) {
+        const uint64_t done = answered.fetch_add(1) + 1;
+        std::lock_guard<std::mutex> g(mu);
+        if (reply.is_error()) {
+          ++summary.errors;
+          if (summary.first_errors.size() < options.keep_errors) summary.first_errors.push_back(ids[tag] + ": " + reply.str);
+        } else if (reply.type == Reply::Type::Integer && reply.integer == 1) {
+          ++summary.created;
+        }
+        if ((done & 1023) == 0) bar.update(done, summary.errors);
+      });
+      CommandArgs args;
+      for (size_t k = c; k < jobs.size(); k += lanes) {
+        const Job& j = jobs[k];
+        const Record* record = j.record != SIZE_MAX ? &records[j.record] : nullptr;
+        const float* vec = j.row >= 0 ? vectors->vectors.row(j.row).data() : nullptr;
+        build(args, ids[k], record, vec, dim);
+        pipeline.send(args, k);
+      }
+      pipeline.drain();
+    } catch (...) {
+      failed[c] = std::current_exception();
     }
-    if ((answered & 1023) == 0) bar.update(answered, summary.errors);
-  });
-  CommandArgs args;
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    const Job& j = jobs[k];
-    const Record* record = j.record != SIZE_MAX ? &records[j.record] : nullptr;
-    const float* vec = j.row >= 0 ? vectors->vectors.row(j.row).data() : nullptr;
-    if (vec) ++summary.with_vector;
-    build(args, ids[k], record, vec, dim);
-    pipeline.send(args, k);
-  }
-  pipeline.drain();
+  };
+  std::vector<std::thread> threads;
+  for (size_t c = 1; c < lanes; ++c) threads.emplace_back(lane, c, std::ref(*extra[c - 1]));
+  lane(0, conn);
+  for (auto& t : threads) t.join();
+  for (const auto& e : failed)
+    if (e) std::rethrow_exception(e);
+  for (const Job& j : jobs) summary.with_vector += j.row >= 0;
   summary.records = jobs.size();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  bar.finish(answered, summary.errors);
+  bar.finish(answered.load(), summary.errors);
   return summary;
 }
 
@@ -138,12 +166,10 @@ LoadSummary load_items(RedisConnection& conn, const std::vector<ItemRecord>& ite
 
 LoadSummary load_users(RedisConnection& conn, const std::vector<UserRecord>& users, const FactorTable* vectors,
                        const LoadOptions& options) {
-  std::string key;
+  // Called from every lane at once: nothing shared may be written here.
   return run_load("users", conn, users, vectors, options,
                   [&](CommandArgs& args, const std::string& id, const UserRecord* rec, const float* vec, int dim) {
-                    key = options.user_prefix;
-                    key += id;
-                    build_user_set(args, key, rec, vec, dim);
+                    build_user_set(args, options.user_prefix + id, rec, vec, dim);
                   });
 }
 

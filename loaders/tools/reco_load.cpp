@@ -56,7 +56,13 @@ int run(int argc, char** argv) {
   app.add_option("--index", options.index,
                  "INDEX when the catalog is created (default: the server's, AUTO); FLAT loads fastest")
       ->check(CLI::IsMember({"AUTO", "FLAT", "HNSW"}));
-  app.add_option("--window", options.window, "commands in flight")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--window", options.window, "commands in flight, per connection")
+      ->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--connections", options.connections,
+                 "connections to load through, records dealt round-robin; more than 1 lets a graph catalog plan "
+                 "inserts in parallel on the server's workers, but the order of writes (and so the graph) then "
+                 "differs from run to run")
+      ->check(CLI::Range(1, 64))->capture_default_str();
   app.add_flag("--drop", drop, "drop the catalog first (a clean reload; user keys are replaced anyway)");
   app.add_option("--progress", progress, "progress bar")->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -116,6 +122,8 @@ int run(int argc, char** argv) {
                ivec ? ivec->ids.size() : 0, users.size(), uvec ? uvec->ids.size() : 0, read_s);
 
     RedisConnection conn(host, port);
+    options.host = host;
+    options.port = port;
     if (do_items) {
       if (drop) {
         const Reply r = conn.command({"RECO.CATALOG.DROP", options.catalog});

@@ -27,6 +27,10 @@ namespace reco::glue {
 
 namespace {
 
+struct InsertPrep final : WritePrep {
+  std::unique_ptr<VectorInsertPlan> plan;
+};
+
 // RECO.ITEM.SET <catalog> <item> [FP32 <blob> | VALUES <n> v...] [TERMS <n> t...]
 //   [POPULARITY <p>] [TIME <unix-seconds>] [FEATURES <n> name value ...]
 void item_set(const Call& call) {
@@ -67,8 +71,9 @@ void item_set(const Call& call) {
     }
   }
 
-  auto apply = [id = std::string(id), update](Catalog& c, RedisModuleCtx* ctx, const VectorInsertPlan* plan) {
-    const bool created = c.upsert(id, update, plan);
+  auto apply = [id = std::string(id), update](Catalog& c, RedisModuleCtx* ctx, WritePrep* prep) {
+    const auto* insert = static_cast<InsertPrep*>(prep);
+    const bool created = c.upsert(id, update, insert ? insert->plan.get() : nullptr);
     RedisModule_ReplicateVerbatim(ctx);
     RedisModule_ReplyWithLongLong(ctx, created ? 1 : 0);
   };
@@ -78,7 +83,9 @@ void item_set(const Call& call) {
     // A graph insert: its neighbour search runs on a worker (serving/write_dispatch.hpp).
     serve_planned_write(call.ctx, std::move(handle),
                         [id = std::string(id), update = std::move(update)](const Catalog& c) {
-                          return c.plan_upsert(id, update);
+                          auto prep = std::make_unique<InsertPrep>();
+                          prep->plan = c.plan_upsert(id, update);
+                          return std::unique_ptr<WritePrep>(std::move(prep));
                         },
                         std::move(apply));
     return;

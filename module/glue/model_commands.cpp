@@ -25,6 +25,7 @@
 #include "reco/model_set.hpp"
 #include "registry.hpp"
 #include "serving/query_dispatch.hpp"
+#include "serving/write_dispatch.hpp"
 #include "user_type.hpp"
 
 namespace reco::glue {
@@ -57,25 +58,68 @@ std::string model_state(const ModelSet& m) {
   return s;
 }
 
-// Runs `change` on the catalog's models under the write hold; counts it if it changed them.
-// (A change that throws has changed nothing: the model set validates before it changes.)
+// Runs `change` on a write-held catalog's models; counts it if it changed them. (A change
+// that throws has changed nothing: the model set validates before it changes.)
 template <typename F>
-auto change_models(std::string_view catalog, F&& change) {
-  auto w = registry().write(catalog);
-  const std::string before = model_state(w->models());
-  if constexpr (std::is_void_v<decltype(change(w->models()))>) {
-    change(w->models());
-    if (model_state(w->models()) != before) w->count_change();
+auto change_models_of(Catalog& c, F&& change) {
+  const std::string before = model_state(c.models());
+  if constexpr (std::is_void_v<decltype(change(c.models()))>) {
+    change(c.models());
+    if (model_state(c.models()) != before) c.count_change();
   } else {
-    auto result = change(w->models());
-    if (model_state(w->models()) != before) w->count_change();
+    auto result = change(c.models());
+    if (model_state(c.models()) != before) c.count_change();
     return result;
   }
 }
 
+// The same under the write hold, taken here.
+template <typename F>
+auto change_models(std::string_view catalog, F&& change) {
+  auto w = registry().write(catalog);
+  return change_models_of(*w, std::forward<F>(change));
+}
+
+// A model file kept alive for a worker that parses it after the command returned (the
+// client may disconnect meanwhile); released with the task, on the main thread.
+struct RetainedString {
+  RedisModuleString* str;
+  explicit RetainedString(RedisModuleCtx* ctx, RedisModuleString* s) : str(s) { RedisModule_RetainString(ctx, s); }
+  ~RetainedString() { RedisModule_FreeString(nullptr, str); }
+  RetainedString(const RetainedString&) = delete;
+  RetainedString& operator=(const RetainedString&) = delete;
+  std::string_view bytes() const {
+    std::size_t len = 0;
+    const char* p = RedisModule_StringPtrLen(str, &len);
+    return {p, len};
+  }
+};
+
+// What a PUT's parse left for its apply: the version to install (nullptr: these bytes are
+// already there) or the refusal, and the catalog's change count it was made at.
+struct ModelPrep final : WritePrep {
+  std::unique_ptr<ModelVersion> version;
+  std::optional<std::string> refused;
+  std::uint64_t at = 0;
+};
+
+std::unique_ptr<ModelVersion> prepare_version(const Catalog& c, std::string_view name, std::string_view bytes) {
+  try {
+    return c.models().prepare(name, bytes, CatalogItems(c));
+  } catch (const Error& e) {
+    throw Error("model version " + quoted(name) + " refused: " + e.what());
+  }
+}
+
 // RECO.MODEL.PUT <catalog> <version> <model-file> [ACTIVATE]
+//
+// The parse and the item tables (up to hundreds of ms for a large file) are the write's
+// read-only part: with workers they run on one, under the catalog's shared lock, while
+// queries go on (serving/write_dispatch.hpp); the main thread then installs the result, or,
+// if the catalog changed since the parse, parses again itself, so the outcome is always
+// that of parsing at the moment of the install.
 void model_put(const Call& call) {
-  const Catalog& unlocked = registry().get(call.args[1]);
+  registry().get(call.args[1]);  // "no such catalog" before anything else
   std::string_view name = call.args[2];
   bool activate = false;
   if (call.args.size() == 5) {
@@ -86,20 +130,34 @@ void model_put(const Call& call) {
   }
   check_cap("model file of", static_cast<long long>(call.args[3].size()), "max-model-bytes",
             limits().max_model_bytes);
-  // Parsed and tabled on the main thread's unlocked view (it is the only writer), so that
-  // queries keep running on the catalog meanwhile; only the install holds the write lock.
-  std::unique_ptr<ModelVersion> version;
-  try {
-    version = unlocked.models().prepare(name, call.args[3], CatalogItems(unlocked));
-  } catch (const Error& e) {
-    throw Error("model version " + quoted(name) + " refused: " + e.what());
-  }
-  change_models(call.args[1], [&](ModelSet& m) {
-    if (version) m.install(std::move(version));
-    if (activate) m.activate(name);
-  });
-  RedisModule_ReplicateVerbatim(call.ctx);
-  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
+  auto file = std::make_shared<RetainedString>(call.ctx, call.argv[3]);
+  auto plan = [file, name = std::string(name)](const Catalog& c) {
+    auto prep = std::make_unique<ModelPrep>();
+    prep->at = c.version();
+    try {
+      prep->version = prepare_version(c, name, file->bytes());
+    } catch (const Error& e) {
+      prep->refused = e.what();
+    }
+    return std::unique_ptr<WritePrep>(std::move(prep));
+  };
+  auto apply = [file, name = std::string(name), activate](Catalog& c, RedisModuleCtx* ctx, WritePrep* p) {
+    auto* prep = static_cast<ModelPrep*>(p);
+    std::unique_ptr<ModelVersion> version;
+    if (prep && prep->at == c.version()) {
+      if (prep->refused) throw Error(*prep->refused);
+      version = std::move(prep->version);
+    } else {
+      version = prepare_version(c, name, file->bytes());
+    }
+    change_models_of(c, [&](ModelSet& m) {
+      if (version) m.install(std::move(version));
+      if (activate) m.activate(name);
+    });
+    RedisModule_ReplicateVerbatim(ctx);
+    RedisModule_ReplyWithSimpleString(ctx, "OK");
+  };
+  serve_planned_write(call.ctx, registry().handle(call.args[1]), std::move(plan), std::move(apply));
 }
 
 // RECO.MODEL.ACTIVATE <catalog> <version>

@@ -109,6 +109,25 @@ TEST_F(LiveLoader, LoadingTwiceChangesNothing) {
   EXPECT_EQ(server->cmd({"RECO.USER.GET", "user:" + data->prepared.users[0].id}).to_string(), user_before);
 }
 
+TEST_F(LiveLoader, SeveralConnectionsLoadTheSameContent) {
+  load_all();
+  const std::string one = server->cmd({"RECO.CATALOG.INFO", "movies", "digest"}).to_string();
+  const std::string user = server->cmd({"RECO.USER.GET", "user:" + data->prepared.users[7].id}).to_string();
+  server->cmd({"FLUSHALL"});
+  server->cmd({"RECO.CATALOG.DROP", "movies"});
+  options.connections = 3;
+  options.port = server->port();
+  load_all();
+  // The content digest does not depend on the order of writes: the same items, vectors,
+  // terms, popularity and features arrived, whichever connection carried them.
+  EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies", "digest"}).to_string(), one);
+  EXPECT_EQ(server->cmd({"RECO.USER.GET", "user:" + data->prepared.users[7].id}).to_string(), user);
+  EXPECT_EQ(server->cmd({"DBSIZE"}).integer, static_cast<long long>(data->prepared.users.size()));
+  // A server that refuses the extra connections fails the load before anything is sent.
+  options.port = 1;
+  EXPECT_THROW(load_items(*conn, data->prepared.items, &data->items, options), RedisError);
+}
+
 TEST_F(LiveLoader, CatalogOfAnotherDimensionIsRefusedUntouched) {
   load_all();
   const auto before = server->cmd({"RECO.CATALOG.INFO", "movies"}).to_string();

@@ -1,4 +1,7 @@
-// Bulk load of items and users into the module over one pipelined connection.
+// Bulk load of items and users into the module over pipelined connections (one by default;
+// `connections` > 1 opens more to `host`:`port` and deals the records round-robin, which
+// lets a graph catalog plan several inserts at once on the server's workers, at the price
+// of an order of writes, and so a graph, that differs from run to run).
 // Records and vectors are joined by id: a record without a vector is loaded
 // without one, a vector without a record is loaded alone (factors made
 // elsewhere can be loaded with no metadata at all). Per-record errors are
@@ -22,7 +25,10 @@ struct LoadOptions {
   std::string user_prefix = "user:";
   std::string metric = "IP";
   std::string index;  // INDEX when the catalog is created; empty: the server's default (AUTO)
-  size_t window = 2000;  // commands in flight
+  size_t window = 2000;  // commands in flight, per connection
+  size_t connections = 1;
+  std::string host = "127.0.0.1";  // for connections beyond the caller's
+  int port = 6379;
   ProgressBar::Mode progress = ProgressBar::Mode::Auto;
   size_t keep_errors = 5;
 };

@@ -23,7 +23,7 @@ struct WriteTask {
   std::shared_ptr<SharedCatalog> catalog;
   PlannedApply apply;
   WritePlan plan;                           // empty for a plain hand-over
-  std::unique_ptr<VectorInsertPlan> made;  // the worker's plan, if any
+  std::unique_ptr<WritePrep> made;          // the worker's plan, if any
   bool granted = false;  // set by the worker before it unblocks the client
   bool applied = false;  // set by the main thread
   CallClock clock;       // the call, recorded when its reply is written
@@ -115,7 +115,7 @@ void serve_write(RedisModuleCtx* ctx, std::shared_ptr<SharedCatalog> catalog, Wr
   if (query_pool().size() > 0 && catalog->readers_in_flight() && may_block(ctx)) {
     auto task = std::make_unique<WriteTask>();
     task->catalog = catalog;
-    task->apply = [apply](Catalog& c, RedisModuleCtx* cx, const VectorInsertPlan*) { apply(c, cx); };
+    task->apply = [apply](Catalog& c, RedisModuleCtx* cx, WritePrep*) { apply(c, cx); };
     if (hand_over(ctx, task)) return;
   }
   SharedCatalog::Write w = catalog->write();

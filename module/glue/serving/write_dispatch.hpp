@@ -16,12 +16,13 @@
 // if it had never been sent; the lock is released all the same.
 //
 // serve_planned_write() does the same for a write with a costly read-only part: a graph
-// insert's neighbour searches (Catalog::plan_upsert). Whenever the context may block and
+// insert's neighbour searches (Catalog::plan_upsert), a model file's parse and item tables
+// (ModelSet::prepare). Whenever the context may block and
 // workers run, a worker makes the plan under the shared lock, concurrently with queries
 // and other plans, then waits for the exclusive side as above; the main thread applies the
-// write with the plan, which the engine uses only if no write since made it stale (and
-// otherwise links the item itself): the catalog ends up as if the write had been applied
-// inline, so replicas and AOF replays, which apply it inline, hold the same graph. Where
+// write with the plan, which is used only if no write since made it stale (otherwise the
+// apply step redoes that part itself): the catalog ends up as if the write had been applied
+// inline, so replicas and AOF replays, which apply it inline, hold the same state. Where
 // the client may not block, the write is served as by serve_write, without a plan.
 //
 // A catalog dropped or replaced (CATALOG.DROP, a full sync) while a handed-over write
@@ -42,9 +43,14 @@ using WriteApply = std::function<void(Catalog& catalog, RedisModuleCtx* ctx)>;
 
 void serve_write(RedisModuleCtx* ctx, std::shared_ptr<SharedCatalog> catalog, WriteApply apply);
 
-using WritePlan = std::function<std::unique_ptr<VectorInsertPlan>(const Catalog& catalog)>;
-// `plan` is nullptr when none was made (or it failed).
-using PlannedApply = std::function<void(Catalog& catalog, RedisModuleCtx* ctx, const VectorInsertPlan* plan)>;
+// What a write's read-only part leaves for its apply step; each write defines its own.
+struct WritePrep {
+  virtual ~WritePrep() = default;
+};
+using WritePlan = std::function<std::unique_ptr<WritePrep>(const Catalog& catalog)>;
+// `prep` is nullptr when none was made (inline, or the plan threw); `apply` must then do
+// the whole write itself, with the same outcome.
+using PlannedApply = std::function<void(Catalog& catalog, RedisModuleCtx* ctx, WritePrep* prep)>;
 
 void serve_planned_write(RedisModuleCtx* ctx, std::shared_ptr<SharedCatalog> catalog, WritePlan plan,
                          PlannedApply apply);

@@ -1,0 +1,149 @@
+// RECO.MODEL.PUT of a large model while another client pings: how long the main thread is
+// held, inline (reco.threads 0) and with the parse on a worker.
+//
+// A catalog of N items (INDEX FLAT, 8 dims: loading it is not what is measured) gets a
+// model whose item_id field has a vocabulary of every item and an embedding of D dims
+// (100,000 x 40 by default: a 17 MB file, the size the hardening issue measured), plus a
+// user and a context field. The file is put R times under new version names (each PUT
+// parses the file and builds the item tables again), each followed by RECO.MODEL.DEL.
+// Meanwhile a separate connection sends PING every millisecond. Modes alternate
+// (threads 0, threads 2) on one server, CONFIG SET between phases.
+//
+// Printed per mode: the PUT round trip (p50/max), its time on the main thread
+// (commandstats usec_per_call: for a PUT parsed on a worker, the argument checks and the
+// install), and the PING round trips during the PUTs.
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_client.hpp"
+#include "bench_common.hpp"
+#include "model_file.hpp"
+#include "redis_server.hpp"
+
+namespace {
+
+using namespace reco_bench;
+using Clock = std::chrono::steady_clock;
+
+double pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
+}
+
+std::string big_model(std::size_t items, std::size_t dim, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0.0f, 0.1f);
+  std::string vocab = "[";
+  for (std::size_t i = 0; i < items; ++i) vocab += (i ? ",\"" : "\"") + item_id(std::uint32_t(i)) + "\"";
+  vocab += "]";
+  const std::string d = std::to_string(dim);
+  const std::string schema =
+      "{\"format\":\"reco.fm\",\"version\":1,\"output\":\"sigmoid\",\"groups\":[{\"name\":\"fm\",\"dim\":" + d +
+      "}],\"fields\":[{\"name\":\"gender\",\"side\":\"user\",\"kind\":\"categorical\",\"vocab\":[\"F\",\"M\"],"
+      "\"group\":\"fm\"},{\"name\":\"item_id\",\"side\":\"item\",\"kind\":\"categorical\",\"source\":\"id\","
+      "\"vocab\":" + vocab + ",\"group\":\"fm\"},{\"name\":\"hour\",\"side\":\"context\",\"kind\":\"categorical\","
+      "\"vocab\":[\"morning\",\"evening\"]}]}";
+  auto tensor = [&](const std::string& name, std::vector<std::size_t> shape) {
+    std::size_t n = 1;
+    for (std::size_t s : shape) n *= s;
+    reco::test::TestTensor t{name, shape, std::vector<float>(n)};
+    for (float& x : t.values) x = g(rng);
+    return t;
+  };
+  return reco::test::safetensors_bytes(
+      schema, {tensor("bias", {1}), tensor("linear.gender", {3}), tensor("embed.gender", {3, dim}),
+               tensor("linear.item_id", {items + 1}), tensor("embed.item_id", {items + 1, dim}),
+               tensor("linear.hour", {3})});
+}
+
+double usec_per_call(Conn& c, const std::string& cmd) {
+  ReplyPtr r = c.cmd({"INFO", "commandstats"});
+  const std::string s(r->str, r->len);
+  const auto at = s.find("cmdstat_" + cmd + ":");
+  if (at == std::string::npos) return 0;
+  const auto u = s.find("usec_per_call=", at);
+  return u == std::string::npos ? 0 : std::atof(s.c_str() + u + 14);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t items = 100000, dim = 40, puts = 5, rounds = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--items") items = parse_size(a, argv[i + 1]);
+    else if (a == "--dim") dim = parse_size(a, argv[i + 1]);
+    else if (a == "--puts") puts = parse_size(a, argv[i + 1]);
+    else if (a == "--rounds") rounds = parse_size(a, argv[i + 1]);
+    else {
+      std::fprintf(stderr, "usage: model_put_bench [--items N] [--dim D] [--puts P] [--rounds R]\n");
+      return 2;
+    }
+  }
+  reco::test::RedisServer server;
+  server.start(RECO_MODULE_PATH);
+  Conn c(server.port());
+  c.cmd({"RECO.CATALOG.CREATE", "cat", "DIM", "8", "METRIC", "IP", "INDEX", "FLAT"});
+  {
+    Loader load(c, fail);
+    std::mt19937_64 rng(3);
+    std::normal_distribution<float> g;
+    std::vector<float> v(8);
+    for (std::size_t i = 0; i < items; ++i) {
+      for (float& x : v) x = g(rng);
+      load.send({"RECO.ITEM.SET", "cat", item_id(std::uint32_t(i)), "FP32", blob(v.data(), 8)});
+    }
+    load.drain();
+  }
+  const std::string model = big_model(items, dim, 5);
+  std::printf("model_put_bench: catalog of %zu items; model file %.1f MB (item_id %zu x %zu); %zu PUT + DEL per "
+              "phase, %zu rounds; PING every 1 ms from another connection; %u CPUs\n",
+              items, model.size() / 1e6, items, dim, puts, rounds, std::thread::hardware_concurrency());
+  std::printf("%-8s %5s %12s %12s %14s %10s %10s %10s\n", "threads", "round", "PUT p50 ms", "PUT max ms",
+              "main us/PUT", "PING p50", "PING p99", "PING max");
+  int version = 0;
+  for (std::size_t r = 0; r < rounds; ++r) {
+    for (const char* threads : {"0", "2"}) {
+      c.cmd({"CONFIG", "SET", "reco.threads", threads});
+      c.cmd({"CONFIG", "RESETSTAT"});
+      std::atomic<bool> on{true};
+      std::vector<double> ping_us, put_ms;
+      std::thread prober([&] {
+        Conn p(server.port());
+        while (on.load()) {
+          const auto t0 = Clock::now();
+          ReplyPtr pr = p.cmd({"PING"});
+          ping_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      });
+      for (std::size_t k = 0; k < puts; ++k) {
+        const std::string name = "v" + std::to_string(version++);
+        const auto t0 = Clock::now();
+        ReplyPtr pr = c.cmd({"RECO.MODEL.PUT", "cat", name, model});
+        put_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (pr->type == REDIS_REPLY_ERROR) fail("PUT: " + describe(pr.get()));
+        ReplyPtr dr = c.cmd({"RECO.MODEL.DEL", "cat", name});
+        if (dr->type == REDIS_REPLY_ERROR) fail("DEL: " + describe(dr.get()));
+      }
+      on = false;
+      prober.join();
+      std::printf("%-8s %5zu %12.1f %12.1f %14.0f %10.0f %10.0f %10.0f\n", threads, r, pct(put_ms, 0.5),
+                  pct(put_ms, 1.0), usec_per_call(c, "reco.model.put"), pct(ping_us, 0.5), pct(ping_us, 0.99),
+                  pct(ping_us, 1.0));
+      std::fflush(stdout);
+    }
+  }
+  if (g_failures) std::printf("FAILED: %zu error replies\n", g_failures);
+  return g_failures ? 1 : 0;
+}
