@@ -9,9 +9,12 @@
 // Meanwhile a separate connection sends PING every millisecond. Modes alternate
 // (threads 0, threads 2) on one server, CONFIG SET between phases.
 //
-// Printed per mode: the PUT round trip (p50/max), its time on the main thread
-// (commandstats usec_per_call: for a PUT parsed on a worker, the argument checks and the
-// install), and the PING round trips during the PUTs.
+// Each phase also fills a second catalog of N items (with a term and a feature each) and
+// drops it at the end, which frees it (on a worker when there is one).
+//
+// Printed per mode: the PUT round trip (p50/max); the main-thread time (commandstats
+// usec_per_call) of PUT (for a PUT parsed on a worker, the argument checks and the
+// install), of MODEL.DEL and of CATALOG.DROP; the PING round trips during the phase.
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
@@ -93,28 +96,31 @@ int main(int argc, char** argv) {
   reco::test::RedisServer server;
   server.start(RECO_MODULE_PATH);
   Conn c(server.port());
-  c.cmd({"RECO.CATALOG.CREATE", "cat", "DIM", "8", "METRIC", "IP", "INDEX", "FLAT"});
-  {
+  auto fill = [&](const std::string& catalog) {
+    c.cmd({"RECO.CATALOG.CREATE", catalog, "DIM", "8", "METRIC", "IP", "INDEX", "FLAT"});
     Loader load(c, fail);
     std::mt19937_64 rng(3);
     std::normal_distribution<float> g;
     std::vector<float> v(8);
     for (std::size_t i = 0; i < items; ++i) {
       for (float& x : v) x = g(rng);
-      load.send({"RECO.ITEM.SET", "cat", item_id(std::uint32_t(i)), "FP32", blob(v.data(), 8)});
+      load.send({"RECO.ITEM.SET", catalog, item_id(std::uint32_t(i)), "FP32", blob(v.data(), 8),
+                 "TERMS", "1", "g" + std::to_string(i % 20), "FEATURES", "1", "year", std::to_string(1950 + i % 70)});
     }
     load.drain();
-  }
+  };
+  fill("cat");
   const std::string model = big_model(items, dim, 5);
   std::printf("model_put_bench: catalog of %zu items; model file %.1f MB (item_id %zu x %zu); %zu PUT + DEL per "
               "phase, %zu rounds; PING every 1 ms from another connection; %u CPUs\n",
               items, model.size() / 1e6, items, dim, puts, rounds, std::thread::hardware_concurrency());
-  std::printf("%-8s %5s %12s %12s %14s %10s %10s %10s\n", "threads", "round", "PUT p50 ms", "PUT max ms",
-              "main us/PUT", "PING p50", "PING p99", "PING max");
+  std::printf("%-8s %5s %12s %12s %12s %12s %13s %10s %10s %10s\n", "threads", "round", "PUT p50 ms", "PUT max ms",
+              "main us/PUT", "main us/DEL", "main us/DROP", "PING p50", "PING p99", "PING max");
   int version = 0;
   for (std::size_t r = 0; r < rounds; ++r) {
     for (const char* threads : {"0", "2"}) {
       c.cmd({"CONFIG", "SET", "reco.threads", threads});
+      fill("drop_me");  // a second catalog of the same size, dropped at the end of the phase
       c.cmd({"CONFIG", "RESETSTAT"});
       std::atomic<bool> on{true};
       std::vector<double> ping_us, put_ms;
@@ -136,11 +142,14 @@ int main(int argc, char** argv) {
         ReplyPtr dr = c.cmd({"RECO.MODEL.DEL", "cat", name});
         if (dr->type == REDIS_REPLY_ERROR) fail("DEL: " + describe(dr.get()));
       }
+      ReplyPtr dr = c.cmd({"RECO.CATALOG.DROP", "drop_me"});
+      if (dr->type == REDIS_REPLY_ERROR) fail("DROP: " + describe(dr.get()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // PINGs while it is freed
       on = false;
       prober.join();
-      std::printf("%-8s %5zu %12.1f %12.1f %14.0f %10.0f %10.0f %10.0f\n", threads, r, pct(put_ms, 0.5),
-                  pct(put_ms, 1.0), usec_per_call(c, "reco.model.put"), pct(ping_us, 0.5), pct(ping_us, 0.99),
-                  pct(ping_us, 1.0));
+      std::printf("%-8s %5zu %12.1f %12.1f %12.0f %12.0f %13.0f %10.0f %10.0f %10.0f\n", threads, r, pct(put_ms, 0.5),
+                  pct(put_ms, 1.0), usec_per_call(c, "reco.model.put"), usec_per_call(c, "reco.model.del"),
+                  usec_per_call(c, "reco.catalog.drop"), pct(ping_us, 0.5), pct(ping_us, 0.99), pct(ping_us, 1.0));
       std::fflush(stdout);
     }
   }

@@ -123,7 +123,8 @@ class ModelSet {
   void activate(std::string_view name);
   // Returns the name now active. Throws if the history is empty.
   std::string rollback();
-  void remove(std::string_view name, bool force = false);
+  // Returns the removed version: the caller decides where its memory is freed.
+  std::unique_ptr<ModelVersion> remove(std::string_view name, bool force = false);
   // percent_b in [0, 100], resolved to whole buckets (0.01% steps).
   void split(std::string_view a, std::string_view b, double percent_b);
   void clear_split() noexcept { split_.reset(); }

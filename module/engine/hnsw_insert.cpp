@@ -128,19 +128,22 @@ bool HnswIndex::Impl::plan_valid(const HnswIndex& x, const HnswInsertPlan& p, st
 }
 
 void HnswIndex::Impl::apply_links(HnswIndex& x, const HnswInsertPlan& p, std::uint32_t slot) {
+  // Everything that allocates first: if it throws, the graph is as it was (a grown page
+  // holds free slots; an upper-level list nobody links to is never read).
+  Change& change = x.changes_[(x.epoch_ + 1) % kChangeLog];
+  change.lists.clear();
+  change.lists.reserve(p.writes.size());
   if (!p.prepared) {
     grow(x, std::size_t(slot) + 1);
+    if (p.level > 0) x.upper_[slot].assign(std::size_t(p.level) * (x.params_.m + 1), 0);
     std::uint32_t* b = block(x, slot);
     b[0] = (kLive << 24) | (std::uint32_t(p.level) << 16);
     std::copy(p.payload.begin(), p.payload.end(), b + 1 + x.m0_);
     if (x.params_.keep_float)
       std::copy(p.exact.begin(), p.exact.end(), x.floats_.begin() + std::size_t(slot) * x.dim_);
-    if (p.level > 0) x.upper_[slot].assign(std::size_t(p.level) * (x.params_.m + 1), 0);
     ++x.live_count_;
   }
   const auto at = [&](std::uint32_t n) { return n == p.slot ? slot : n; };
-  Change& change = x.changes_[(x.epoch_ + 1) % kChangeLog];
-  change.lists.clear();
   for (const HnswInsertPlan::Write& w : p.writes) {
     const std::uint32_t node = at(w.node);
     List ls = links(x, node, w.level);

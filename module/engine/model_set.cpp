@@ -120,13 +120,14 @@ std::string ModelSet::rollback() {
   return active_;
 }
 
-void ModelSet::remove(std::string_view name, bool force) {
+std::unique_ptr<ModelVersion> ModelSet::remove(std::string_view name, bool force) {
   auto it = std::find_if(versions_.begin(), versions_.end(), [&](const auto& v) { return v->name() == name; });
   if (it == versions_.end()) fail("no version " + qs(name));
   const bool is_active = active_ == name;
   const bool in_split = split_ && (split_->a == name || split_->b == name);
   if (!force && is_active) fail("version " + qs(name) + " is active (activate another first, or force)");
   if (!force && in_split) fail("version " + qs(name) + " is in the running split (clear it first, or force)");
+  std::unique_ptr<ModelVersion> gone = std::move(*it);
   versions_.erase(it);
   history_.erase(std::remove(history_.begin(), history_.end(), name), history_.end());
   if (in_split) split_.reset();
@@ -137,6 +138,7 @@ void ModelSet::remove(std::string_view name, bool force) {
       history_.pop_back();
     }
   }
+  return gone;
 }
 
 void ModelSet::split(std::string_view a, std::string_view b, double percent_b) {

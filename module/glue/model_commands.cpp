@@ -188,7 +188,9 @@ void model_del(const Call& call) {
     RedisModule_ReplyWithLongLong(call.ctx, 0);
     return;
   }
-  change_models(call.args[1], [&](ModelSet& m) { m.remove(call.args[2], force); });
+  std::unique_ptr<ModelVersion> gone =
+      change_models(call.args[1], [&](ModelSet& m) { return m.remove(call.args[2], force); });
+  free_off_main(std::shared_ptr<ModelVersion>(std::move(gone)));
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithLongLong(call.ctx, 1);
 }

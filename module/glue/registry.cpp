@@ -3,6 +3,7 @@
 
 #include "args.hpp"
 #include "reco/error.hpp"
+#include "serving/query_dispatch.hpp"
 
 namespace reco::glue {
 
@@ -30,10 +31,28 @@ void Registry::create(std::string_view name, std::size_t dim, Metric metric,
   catalogs_.emplace(std::string(name), std::move(catalog));
 }
 
+// Freeing a large catalog (a million items, their strings, the graph's pages) or model
+// takes long enough to stall every client if the main thread did it. Nothing in their
+// destructors touches the keyspace or anything else of the main thread's, and the module
+// allocator may be called from any thread. A query still running on a dropped catalog
+// holds its own reference; whoever lets go last frees it.
+void free_off_main(std::shared_ptr<void> gone) noexcept {
+  try {
+    auto* held = new std::shared_ptr<void>(std::move(gone));
+    if (query_pool().submit([held] { delete held; })) return;
+    gone = std::move(*held);
+    delete held;
+  } catch (...) {
+  }
+  // No worker (reco.threads 0) or no memory for the job: freed here, as before.
+}
+
 bool Registry::drop(std::string_view name) {
   auto it = catalogs_.find(name);
   if (it == catalogs_.end()) return false;
+  std::shared_ptr<SharedCatalog> gone = std::move(it->second);
   catalogs_.erase(it);
+  free_off_main(std::move(gone));
   return true;
 }
 
@@ -41,6 +60,13 @@ void Registry::replace(CatalogMap&& next) noexcept {
   CatalogMap old;
   old.swap(catalogs_);
   catalogs_.swap(next);
+  std::shared_ptr<CatalogMap> held;
+  try {
+    held = std::make_shared<CatalogMap>(std::move(old));
+  } catch (...) {
+    return;  // no memory for the holder: the old catalogs are freed here
+  }
+  free_off_main(std::move(held));
 }
 
 Registry& registry() {

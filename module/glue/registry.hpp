@@ -9,7 +9,8 @@
 // and replaces). Each entry is a SharedCatalog (reco/serving/shared_catalog.hpp): writes go
 // through write(), which holds the catalog's exclusive lock; queries on workers hold a
 // shared_ptr and the shared lock, so a catalog dropped or replaced meanwhile lives until
-// its last query is done.
+// its last query is done. Dropped and replaced catalogs are freed on a worker when there
+// is one (a million-item catalog takes long to free), else on the main thread.
 #pragma once
 
 #include <functional>
@@ -52,6 +53,10 @@ class Registry {
  private:
   CatalogMap catalogs_;
 };
+
+// Frees `gone` (a dropped catalog, a removed model version) on a worker when there is one,
+// else here (main thread only).
+void free_off_main(std::shared_ptr<void> gone) noexcept;
 
 // The one registry of this redis-server process.
 Registry& registry();
