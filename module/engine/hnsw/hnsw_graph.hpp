@@ -79,6 +79,9 @@ using hnsw_detail::splitmix64;
 // read to choose them (the walk's expanded nodes, the greedy descent, the neighbours'
 // old lists), as list_key (level, node). Immutable once planned.
 struct HnswInsertPlan final : VectorInsertPlan {
+  // The index it was planned on. Compared by address: a catalog's index lives as long as
+  // the catalog, and whoever holds a plan holds the catalog (the write task's shared_ptr),
+  // so the address cannot be reused by another index meanwhile.
   const HnswIndex* index = nullptr;
   std::uint32_t slot = 0;  // the slot it was planned for
   int level = 0;
