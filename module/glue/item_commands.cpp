@@ -8,6 +8,7 @@
 // SET that inserts a vector into a graph goes through serve_planned_write: the neighbour
 // search runs on a worker too, and the main thread only links the node.
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,20 +72,22 @@ void item_set(const Call& call) {
     }
   }
 
-  auto apply = [id = std::string(id), update](Catalog& c, RedisModuleCtx* ctx, WritePrep* prep) {
+  // Shared by the plan and the apply step, not copied for each.
+  auto shared_update = std::make_shared<const ItemUpdate>(std::move(update));
+  auto apply = [id = std::string(id), shared_update](Catalog& c, RedisModuleCtx* ctx, WritePrep* prep) {
     const auto* insert = static_cast<InsertPrep*>(prep);
-    const bool created = c.upsert(id, update, insert ? insert->plan.get() : nullptr);
+    const bool created = c.upsert(id, *shared_update, insert ? insert->plan.get() : nullptr);
     RedisModule_ReplicateVerbatim(ctx);
     RedisModule_ReplyWithLongLong(ctx, created ? 1 : 0);
   };
   std::shared_ptr<SharedCatalog> handle = registry().handle(call.args[1]);
   const auto dense = catalog.find(id);
-  if (update.vector && catalog.plans_upserts() && !(dense && catalog.vectors().contains(*dense))) {
+  if (shared_update->vector && catalog.plans_upserts() && !(dense && catalog.vectors().contains(*dense))) {
     // A graph insert: its neighbour search runs on a worker (serving/write_dispatch.hpp).
     serve_planned_write(call.ctx, std::move(handle),
-                        [id = std::string(id), update = std::move(update)](const Catalog& c) {
+                        [id = std::string(id), shared_update](const Catalog& c) {
                           auto prep = std::make_unique<InsertPrep>();
-                          prep->plan = c.plan_upsert(id, update);
+                          prep->plan = c.plan_upsert(id, *shared_update);
                           return std::unique_ptr<WritePrep>(std::move(prep));
                         },
                         std::move(apply));
