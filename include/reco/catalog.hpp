@@ -21,6 +21,7 @@
 #include "reco/index_config.hpp"
 #include "reco/memory.hpp"
 #include "reco/metric.hpp"
+#include "reco/popular_order.hpp"
 #include "reco/term_index.hpp"
 #include "reco/vector_index.hpp"
 
@@ -134,37 +135,36 @@ class Catalog {
   // Sorted dense ids of the items carrying at least one of `terms` (HASTERM).
   std::vector<std::uint32_t> items_with_any_term(std::span<const std::string> terms) const;
   // Live ids by popularity desc, then time desc, then id: the default order for cold
-  // users and for filling. Derived from the items and kept by the writer, never by a
-  // query (queries may run on several threads): a write that moves one item moves it in
-  // place (cost: the positions it shifts) until the moves since the last sort reach a
-  // budget (see kReorderBudgetPerItem); past that, or after a load, the order is stale
-  // until refresh_derived() sorts it. With refresh_on_write (the default) every write
-  // ends with that refresh; the server turns it off and refreshes before it hands a
-  // catalog to queries, so that a bulk load sorts once, not once per budget.
+  // users and for filling (reco/popular_order.hpp). Derived from the items and kept by the
+  // writer, never by a query (queries may run on several threads): every write moves its
+  // item in place at a bounded cost (one block of the list, not the positions between its
+  // old and new place), so the order stays current after writes; after a load, or after an
+  // allocation failure part-way through a move, it is stale until refresh_derived() sorts
+  // it. With refresh_on_write (the default) a write ends with that refresh; the server
+  // turns it off and refreshes before it hands a catalog to queries.
   // Reading a stale order throws reco::Error.
-  std::span<const std::uint32_t> popular_order() const;
-  // Inverse of popular_order(): position of each dense id (unspecified for dead ids).
-  std::span<const std::uint32_t> popular_rank() const;
+  const PopularList& popular_order() const;
+  // Live dense id `d`'s place in the popular order, and whether `a` comes before `b`.
+  OrderKey popular_key(std::uint32_t d) const noexcept {
+    return {items_[d].popularity, items_[d].time, d};
+  }
+  bool popular_before(std::uint32_t a, std::uint32_t b) const noexcept {
+    return before(popular_key(a), popular_key(b));
+  }
   // The items carrying `term`, most popular first (kept with popular_order()): lets term
-  // recall read only the head of a broad term's list.
-  std::span<const std::uint32_t> popular_postings(std::string_view term) const;
+  // recall read only the head of a broad term's list. Empty if nobody carries it.
+  const PopularList& popular_postings(std::string_view term) const;
   // Whether the order and its per-term lists follow every write so far.
   bool derived_current() const noexcept { return !order_dirty_ && !popular_terms_dirty_; }
   bool popular_order_current() const noexcept { return !order_dirty_; }
-  // Full re-sorts of the popular order since load (each is O(n log n); writes keep the order
-  // by in-place moves until their budget runs out).
+  // Full sorts of the popular order since load: a load's own, plus one after each failed
+  // move (writes otherwise keep the order by moves).
   std::uint64_t resorts() const noexcept { return resorts_; }
   bool popular_postings_current() const noexcept { return derived_current(); }
   // Sorts the order and rebuilds its term lists if a write left them stale (the writer's
   // job: not thread-safe against readers, see reco/serving/shared_catalog.hpp).
   void refresh_derived();
   void set_refresh_on_write(bool on) noexcept { refresh_on_write_ = on; }
-  // While on, in-place moves are never refused for lack of budget: a move costs the
-  // positions it shifts (at most the catalog's size), always less than the re-sort that
-  // refusing it would bring. The server turns it on for writes made while queries are in
-  // flight, so that serving never waits for a sort; a bulk load with no query in flight
-  // stays budgeted and sorts once.
-  void set_unbounded_moves(bool on) noexcept { unbounded_moves_ = on; }
 
   std::size_t memory_bytes() const noexcept;
 
@@ -203,28 +203,14 @@ class Catalog {
   TermIndex terms_;
   std::unique_ptr<ModelSet> models_;
 
-  // In-place moves may shift, in total, this many list positions per live item after a
-  // sort (with kMinReorderBudget as a floor); past that the lists go stale until the next
-  // refresh_derived(). A sort costs about log2(n) comparisons per item, so the moves never
-  // cost more than a few sorts, and a bulk load into a live catalog (each insert shifting
-  // a long tail) soon stops paying for moves.
-  static constexpr std::size_t kReorderBudgetPerItem = 4;
-  static constexpr std::size_t kMinReorderBudget = std::size_t(1) << 16;
   // Ends a write: refreshes the derived structures now if refresh_on_write_.
   void after_write();
-  std::size_t move_limit() const noexcept { return unbounded_moves_ ? SIZE_MAX : reorder_budget_; }
-  void spend(std::size_t positions) noexcept {
-    reorder_budget_ -= std::min(reorder_budget_, positions);
-  }
 
   bool refresh_on_write_ = true;
-  bool unbounded_moves_ = false;
-  std::size_t reorder_budget_ = 0;
   bool order_dirty_ = true;
   std::uint64_t resorts_ = 0;
-  Vec<std::uint32_t> popular_;
-  Vec<std::uint32_t> popular_rank_;
-  TermIndex popular_terms_;  // postings in popular order, not sorted by id
+  PopularList popular_;
+  PopularTermLists popular_terms_;
   bool popular_terms_dirty_ = true;
 };
 

@@ -17,18 +17,6 @@ class TermIndex {
  public:
   void add(std::uint32_t id, std::span<const String> terms);
   void remove(std::uint32_t id, std::span<const String> terms);
-  // For an index built once in an order of the caller's choosing (the catalog's popular
-  // order) and never edited: appends without keeping lists sorted by id, so remove() and
-  // add() must not be used on such an index.
-  void append(std::uint32_t id, std::span<const String> terms);
-  // The list of `term` for in-place edits of an index built with append(), or nullptr.
-  Vec<std::uint32_t>* list(std::string_view term) noexcept;
-  // Drops the list of `term` (an index built with append(), whose list became empty).
-  void drop(std::string_view term);
-  // Empties every list but keeps its memory, for an index rebuilt with append(); then
-  // drop_empty() removes the lists that stayed empty.
-  void clear_lists() noexcept;
-  void drop_empty();
   // Empty span if nobody carries the term.
   std::span<const std::uint32_t> postings(std::string_view term) const noexcept;
   std::size_t term_count() const noexcept { return postings_.size(); }

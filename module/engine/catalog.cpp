@@ -14,60 +14,7 @@
 namespace reco {
 namespace {
 
-// An item's place in the popular order: popularity desc, then time desc, then id.
-struct OrderKey {
-  double popularity;
-  std::int64_t time;
-  std::uint32_t id;
-};
 OrderKey key_of(const Item& it, std::uint32_t id) { return {it.popularity, it.time, id}; }
-bool before(const OrderKey& a, const OrderKey& b) {
-  if (a.popularity != b.popularity) return a.popularity > b.popularity;
-  if (a.time != b.time) return a.time > b.time;
-  return a.id < b.id;
-}
-
-// Moves `d` within `list`, which is sorted by `before` under `key` and holds d iff `from`
-// is set, to where `to` places it (out of the list if `to` is not set). Returns the span
-// of positions whose entry changed, or nothing, leaving the list as it was, when that span
-// would be longer than `limit`.
-template <class KeyOf>
-std::optional<std::pair<std::size_t, std::size_t>> move_in(Vec<std::uint32_t>& list,
-                                                           std::uint32_t d,
-                                                           const std::optional<OrderKey>& from,
-                                                           const std::optional<OrderKey>& to,
-                                                           const KeyOf& key, std::size_t limit) {
-  auto lower = [&](auto first, auto last, const OrderKey& k) {
-    return std::partition_point(first, last, [&](std::uint32_t x) { return before(key(x), k); });
-  };
-  const auto b = list.begin();
-  std::size_t p = 0;
-  if (from) {
-    p = lower(b, list.end(), *from) - b;
-    if (p == list.size() || list[p] != d) throw Error("popular order out of step");
-  }
-  if (!to) {
-    if (list.size() - p > limit) return std::nullopt;
-    list.erase(b + p);
-    return std::make_pair(p, list.size());
-  }
-  if (!from) {
-    const std::size_t q = lower(b, list.end(), *to) - b;
-    if (list.size() - q > limit) return std::nullopt;
-    list.insert(b + q, d);
-    return std::make_pair(q, list.size());
-  }
-  if (p > 0 && before(*to, key(list[p - 1]))) {  // moves up, to q
-    const std::size_t q = lower(b, b + p, *to) - b;
-    if (p - q > limit) return std::nullopt;
-    std::rotate(b + q, b + p, b + p + 1);
-    return std::make_pair(q, p + 1);
-  }
-  const std::size_t q = lower(b + p + 1, list.end(), *to) - b - 1;  // moves down, to q
-  if (q - p > limit) return std::nullopt;
-  std::rotate(b + p, b + p + 1, b + q + 1);
-  return std::make_pair(p, q + 1);
-}
 
 }  // namespace
 
@@ -76,7 +23,6 @@ Catalog::Catalog(std::string_view name, std::size_t dim, Metric metric, const In
   // An empty catalog's order is current; its first items are moved into it.
   order_dirty_ = false;
   popular_terms_dirty_ = false;
-  reorder_budget_ = kMinReorderBudget;
   if (dim < 1 || dim > kMaxDim)
     throw Error("DIM must be between 1 and " + std::to_string(kMaxDim));
   index_config_.validate();
@@ -300,9 +246,6 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
   const bool key_changed =
       !was || !now || was->popularity != now->popularity || was->time != now->time;
   if (order_dirty_ || (!key_changed && !terms_changed)) return;
-  // Each new item earns its share of moves, so the budget keeps up with a catalog that grew
-  // in place since its last sort.
-  if (!was) reorder_budget_ += kReorderBudgetPerItem;
   std::optional<OrderKey> from, to;
   if (was) from = key_of(*was, d);
   if (now) to = key_of(*now, d);
@@ -311,53 +254,35 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
   // Any failure (an allocation, a list out of step) leaves the lists stale until the next
   // refresh_derived().
   try {
-    if (key_changed) {
-      const auto moved = move_in(popular_, d, from, to, key, move_limit());
-      if (!moved) {
-        order_dirty_ = true;
-        return;
-      }
-      spend(moved->second - moved->first);
-      if (popular_rank_.size() < items_.size()) popular_rank_.resize(items_.size(), UINT32_MAX);
-      for (std::size_t r = moved->first; r < moved->second; ++r)
-        popular_rank_[popular_[r]] = static_cast<std::uint32_t>(r);
-    }
+    if (key_changed) popular_.move(d, from, to, key);
     if (popular_terms_dirty_) return;
     // Moves d within (or into, or out of) the list of term t.
     auto move_term = [&](const String& t, const std::optional<OrderKey>& a,
                          const std::optional<OrderKey>& b) {
-      Vec<std::uint32_t>* list = popular_terms_.list(view(t));
+      PopularList* list = popular_terms_.find(view(t));
       if (!list) {
         if (a) throw Error("popular order out of step");
-        popular_terms_.append(d, {&t, 1});
-        return true;
+        list = &popular_terms_.get_or_add(t);
       }
-      const auto moved = move_in(*list, d, a, b, key, move_limit());
-      if (!moved) return false;
-      spend(moved->second - moved->first);
+      list->move(d, a, b, key);
       if (list->empty()) popular_terms_.drop(view(t));
-      return true;
     };
     auto has = [](const Vec<String>& terms, const String& t) {
       return std::find(terms.begin(), terms.end(), t) != terms.end();
     };
-    bool ok = true;
     if (was && now && terms_changed) {
       for (const String& t : was->terms)
-        if (ok && !has(now->terms, t)) ok = move_term(t, from, std::nullopt);
+        if (!has(now->terms, t)) move_term(t, from, std::nullopt);
       for (const String& t : now->terms) {
-        if (!ok) break;
         if (!has(was->terms, t)) {
-          ok = move_term(t, std::nullopt, to);
+          move_term(t, std::nullopt, to);
         } else if (key_changed) {
-          ok = move_term(t, from, to);
+          move_term(t, from, to);
         }
       }
     } else {
-      for (const String& t : (now ? now->terms : was->terms))
-        if (ok) ok = move_term(t, from, to);
+      for (const String& t : (now ? now->terms : was->terms)) move_term(t, from, to);
     }
-    if (!ok) popular_terms_dirty_ = true;
   } catch (...) {
     order_dirty_ = true;
     popular_terms_dirty_ = true;
@@ -367,26 +292,22 @@ void Catalog::reorder(std::uint32_t d, const Item* was, const Item* now, bool te
 void Catalog::refresh_derived() {
   if (order_dirty_) {
     ++resorts_;
-    popular_.clear();
-    popular_.reserve(live_count_);
+    Vec<std::uint32_t> sorted;
+    sorted.reserve(live_count_);
     for (std::uint32_t d = 0; d < items_.size(); ++d)
-      if (live_[d]) popular_.push_back(d);
-    std::sort(popular_.begin(), popular_.end(), [this](std::uint32_t a, std::uint32_t b) {
+      if (live_[d]) sorted.push_back(d);
+    std::sort(sorted.begin(), sorted.end(), [this](std::uint32_t a, std::uint32_t b) {
       return before(key_of(items_[a], a), key_of(items_[b], b));
     });
-    popular_rank_.assign(items_.size(), UINT32_MAX);
-    for (std::uint32_t r = 0; r < popular_.size(); ++r) popular_rank_[popular_[r]] = r;
-    reorder_budget_ = std::max(kMinReorderBudget, kReorderBudgetPerItem * popular_.size());
+    popular_.assign(sorted);
     popular_terms_dirty_ = true;
     order_dirty_ = false;
   }
   if (popular_terms_dirty_) {
-    // Rebuilt in place: lists keep their memory, so a refresh after every few writes (a
-    // mass delete with refresh_on_write) allocates nothing new. A failure part-way leaves
-    // the lists marked stale.
-    popular_terms_.clear_lists();
-    for (std::uint32_t d : popular_) popular_terms_.append(d, items_[d].terms);
-    popular_terms_.drop_empty();
+    // A failure part-way leaves the lists marked stale.
+    popular_terms_.clear();
+    for (std::uint32_t d : popular_)
+      for (const String& t : items_[d].terms) popular_terms_.get_or_add(t).push_back(d);
     popular_terms_dirty_ = false;
   }
 }
@@ -401,25 +322,22 @@ void Catalog::after_write() {
   }
 }
 
-std::span<const std::uint32_t> Catalog::popular_order() const {
+const PopularList& Catalog::popular_order() const {
   if (order_dirty_) throw Error("catalog " + std::string(name()) + ": popular order is stale");
   return popular_;
 }
 
-std::span<const std::uint32_t> Catalog::popular_postings(std::string_view term) const {
+const PopularList& Catalog::popular_postings(std::string_view term) const {
+  static const PopularList kNone;
   if (!derived_current()) throw Error("catalog " + std::string(name()) + ": popular order is stale");
-  return popular_terms_.postings(term);
-}
-
-std::span<const std::uint32_t> Catalog::popular_rank() const {
-  popular_order();
-  return popular_rank_;
+  const PopularList* list = popular_terms_.find(term);
+  return list ? *list : kNone;
 }
 
 std::size_t Catalog::memory_bytes() const noexcept {
   std::size_t bytes = sizeof(*this) + heap_bytes(name_) + heap_bytes(items_) + heap_bytes(live_) +
-                      heap_bytes(fps_) + heap_bytes(free_ids_) + heap_bytes(popular_) +
-                      heap_bytes(popular_rank_) + popular_terms_.memory_bytes();
+                      heap_bytes(fps_) + heap_bytes(free_ids_) + popular_.memory_bytes() +
+                      popular_terms_.memory_bytes();
   for (const Item& it : items_) {
     bytes += heap_bytes(it.id) + heap_bytes(it.terms) + heap_bytes(it.features);
     for (const String& t : it.terms) bytes += heap_bytes(t);

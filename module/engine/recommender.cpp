@@ -64,17 +64,31 @@ std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const W
       acc[id] += t.weight;
     }
   }
-  const auto rank = catalog.popular_rank();
-  TopK top(budget);
+  // Ties go to the more popular item: each candidate carries its popular key, read once.
+  struct Scored {
+    float score;
+    OrderKey key;
+  };
+  thread_local std::vector<Scored> scored;
+  scored.clear();
   for (std::uint32_t id : touched) {
     const float s = acc[id];
     acc[id] = 0.0f;
-    // The heap's tie-break is its id field, so it holds popularity ranks, not dense ids.
-    if (top.admits(s, rank[id]) && (bounded || filter.allows(id))) top.push(s, rank[id]);
+    if (bounded || filter.allows(id)) scored.push_back({s, catalog.popular_key(id)});
   }
+  auto better = [](const Scored& a, const Scored& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return before(a.key, b.key);
+  };
+  if (scored.size() > budget) {
+    std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(budget),
+                     scored.end(), better);
+    scored.resize(budget);
+  }
+  std::sort(scored.begin(), scored.end(), better);
   std::vector<std::uint32_t> out;
-  const auto order = catalog.popular_order();
-  for (const Hit& h : top.take_sorted()) out.push_back(order[h.id]);
+  out.reserve(scored.size());
+  for (const Scored& h : scored) out.push_back(h.key.id);
   return out;
 }
 
@@ -276,7 +290,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   // The popularity/recency term of the blend (reco/blend.hpp), for every candidate; a model
   // replaces the whole blend, so it is skipped then.
   if (!req.model && req.blend.popularity > 0 && !cands.empty()) {
-    const auto order = catalog.popular_order();
+    const auto& order = catalog.popular_order();
     const double max_pop = order.empty() ? 0.0 : catalog.item(order.front()).popularity;
     std::int64_t newest = catalog.item(cands.front().id).time;
     for (const Recommendation& c : cands) newest = std::max(newest, catalog.item(c.id).time);
@@ -299,11 +313,9 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   }
   if (req.model) stats.model = req.model->name();
 
-  const auto rank = catalog.popular_rank();
   auto before = [&](const Recommendation& a, const Recommendation& b) {
     if (a.score != b.score) return a.score > b.score;
-    if (rank[a.id] != rank[b.id]) return rank[a.id] < rank[b.id];
-    return a.id < b.id;
+    return catalog.popular_before(a.id, b.id);
   };
   const std::size_t keep = std::min(req.k, cands.size());
   // Select, then sort only what is kept (a partial sort is a heap of K: slower once K is a

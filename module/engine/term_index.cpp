@@ -20,14 +20,6 @@ void TermIndex::add(std::uint32_t id, std::span<const String> terms) {
   }
 }
 
-void TermIndex::append(std::uint32_t id, std::span<const String> terms) {
-  for (const String& t : terms) {
-    auto it = postings_.find(view(t));
-    if (it == postings_.end()) it = postings_.emplace(t, Vec<std::uint32_t>{}).first;
-    it->second.push_back(id);
-  }
-}
-
 void TermIndex::remove(std::uint32_t id, std::span<const String> terms) {
   for (const String& t : terms) {
     auto it = postings_.find(view(t));
@@ -36,30 +28,6 @@ void TermIndex::remove(std::uint32_t id, std::span<const String> terms) {
     auto pos = std::lower_bound(list.begin(), list.end(), id);
     if (pos != list.end() && *pos == id) list.erase(pos);
     if (list.empty()) postings_.erase(it);
-  }
-}
-
-Vec<std::uint32_t>* TermIndex::list(std::string_view term) noexcept {
-  auto it = postings_.find(term);
-  return it == postings_.end() ? nullptr : &it->second;
-}
-
-void TermIndex::drop(std::string_view term) {
-  auto it = postings_.find(term);
-  if (it != postings_.end()) postings_.erase(it);
-}
-
-void TermIndex::clear_lists() noexcept {
-  for (auto& [term, list] : postings_) list.clear();
-}
-
-void TermIndex::drop_empty() {
-  for (auto it = postings_.begin(); it != postings_.end();) {
-    if (it->second.empty()) {
-      it = postings_.erase(it);
-    } else {
-      ++it;
-    }
   }
 }
 

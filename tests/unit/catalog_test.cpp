@@ -58,24 +58,21 @@ Snapshot snap(const Catalog& c, const std::vector<std::string>& terms) {
     auto p = c.terms().postings(t);
     s.postings[t] = {p.begin(), p.end()};
   }
-  auto p = c.popular_order();
-  s.popular = {p.begin(), p.end()};
+  s.popular = c.popular_order().to_vector();
   return s;
 }
 
-std::vector<std::string> ids_in(const Catalog& c, std::span<const std::uint32_t> dense) {
+std::vector<std::string> ids_in(const Catalog& c, const reco::PopularList& dense) {
   std::vector<std::string> out;
   for (auto d : dense) out.emplace_back(reco::view(c.item(d).id));
   return out;
 }
 
-void expect_rank_is_inverse(const Catalog& c) {
-  auto order = c.popular_order();
-  auto rank = c.popular_rank();
-  for (std::uint32_t r = 0; r < order.size(); ++r) {
-    ASSERT_LT(order[r], rank.size());
-    EXPECT_EQ(rank[order[r]], r);
-  }
+// The order agrees with popular_before(), which ranking ties use.
+void expect_order_agrees_with_before(const Catalog& c) {
+  const auto order = c.popular_order().to_vector();
+  for (std::size_t r = 1; r < order.size(); ++r)
+    EXPECT_TRUE(c.popular_before(order[r - 1], order[r])) << r;
 }
 
 TEST(Catalog, DimensionBounds) {
@@ -294,7 +291,7 @@ TEST(Catalog, PopularOrder) {
   put("f", 5, 100);
   EXPECT_EQ(ids_in(c, c.popular_order()),
             (std::vector<std::string>{"b", "a", "c", "d", "f", "e"}));
-  expect_rank_is_inverse(c);
+  expect_order_agrees_with_before(c);
 
   // Changes are reflected (the order is rebuilt lazily).
   put("e", 10, 0);
@@ -304,7 +301,7 @@ TEST(Catalog, PopularOrder) {
   t.time = 101;
   c.upsert("f", t);
   EXPECT_EQ(ids_in(c, c.popular_order()), (std::vector<std::string>{"e", "b", "f", "c", "d"}));
-  expect_rank_is_inverse(c);
+  expect_order_agrees_with_before(c);
 }
 
 // Once built, the popular order and its per-term lists follow each write in place (no
@@ -331,9 +328,7 @@ TEST(Catalog, PopularOrderFollowsWritesInPlace) {
   };
   int next_id = 0;
   for (; next_id < 1500; ++next_id) create(next_id);
-  EXPECT_FALSE(c.popular_order_current());
-  EXPECT_THROW(c.popular_order(), reco::Error);
-  c.refresh_derived();
+  // Built from empty by moves: never stale, never sorted.
   ASSERT_TRUE(c.popular_postings_current());
 
   auto check = [&](const std::string& what) {
@@ -346,16 +341,14 @@ TEST(Catalog, PopularOrderFollowsWritesInPlace) {
       if (x.time != y.time) return x.time > y.time;
       return a < b;
     });
-    auto order = c.popular_order();
-    ASSERT_EQ(std::vector<std::uint32_t>(order.begin(), order.end()), expect) << what;
-    expect_rank_is_inverse(c);
+    ASSERT_EQ(c.popular_order().to_vector(), expect) << what;
+    expect_order_agrees_with_before(c);
     for (const auto& t : terms) {
       std::vector<std::uint32_t> with_t;
       for (std::uint32_t d : expect)
         for (const auto& it : c.item(d).terms)
           if (reco::view(it) == t) with_t.push_back(d);
-      auto got = c.popular_postings(t);
-      ASSERT_EQ(std::vector<std::uint32_t>(got.begin(), got.end()), with_t) << what << " term " << t;
+      ASSERT_EQ(c.popular_postings(t).to_vector(), with_t) << what << " term " << t;
     }
   };
 
@@ -383,8 +376,7 @@ TEST(Catalog, PopularOrderFollowsWritesInPlace) {
       terms_change = c.upsert(id, u) == false;
       what = "terms " + id;
     }
-    // Moves, terms changes included, stay in place until their budget since the last
-    // sort runs out; then the lists wait for refresh_derived().
+    // Every move, terms changes included, stays in place: no write leaves the lists stale.
     if (c.popular_postings_current()) {
       ++in_place;
       if (terms_change) ++terms_in_place;
@@ -393,41 +385,56 @@ TEST(Catalog, PopularOrderFollowsWritesInPlace) {
     }
     check(what);
   }
-  EXPECT_GT(in_place, 1900);
+  EXPECT_EQ(in_place, 2000);
   EXPECT_GT(terms_in_place, 100);
+  EXPECT_EQ(c.resorts(), 0u);
 }
 
-// In-place moves are bounded: inserts that each shift the whole order (a bulk load of
-// items more popular than everything) stop being moved once they have shifted about
-// kReorderBudgetPerItem positions per item, and the order then waits for one sort.
-TEST(Catalog, PopularOrderMovesAreBudgeted) {
+// The writes that shift a sorted array the most keep the order current: items that go
+// first (a bulk load of new hits), POPULARITY + 1 among many equal popularities (each moves
+// from its tie group's middle to its head), and deletes of the top items. No re-sort.
+TEST(Catalog, PopularOrderStaysCurrentUnderTiesAndTopDeletes) {
   Catalog c("c", 2, Metric::L2, reco::IndexConfig{reco::IndexKind::Flat});
   c.set_refresh_on_write(false);
   const int n = 20000;
   for (int i = 0; i < n; ++i) {
     ItemUpdate u;
     u.popularity = 1;
+    u.terms = std::vector<std::string>{i % 2 ? "odd" : "even"};
     c.upsert("a" + std::to_string(i), u);
   }
-  c.refresh_derived();
-  ASSERT_TRUE(c.popular_order_current());
-  int moved_in_place = 0;
-  for (int i = 0; i < 200 && c.popular_order_current(); ++i) {
+  ASSERT_TRUE(c.derived_current());
+  std::mt19937 rng(5);
+  std::vector<double> pop(n, 1);
+  for (int w = 0; w < 3000; ++w) {
     ItemUpdate u;
-    u.popularity = 100 + i;  // each new item goes first: the whole order shifts
-    c.upsert("b" + std::to_string(i), u);
-    if (c.popular_order_current()) ++moved_in_place;
+    if (w % 3 == 0) {  // a new item more popular than everything
+      u.popularity = 1000 + w;
+      c.upsert("b" + std::to_string(w), u);
+      ASSERT_EQ(reco::view(c.item(c.popular_order().front()).id), "b" + std::to_string(w));
+    } else {  // + 1 on a random tied item
+      const int i = int(rng() % n);
+      u.popularity = ++pop[i];
+      c.upsert("a" + std::to_string(i), u);
+    }
+    ASSERT_TRUE(c.derived_current()) << w;
   }
-  // Budget: the order grew in place from empty: 65,536 + 20,000 x (4 earned - 1 shifted)
-  // = 125,536 positions, each of these inserts shifting about 20,000 (and earning 4).
-  EXPECT_GE(moved_in_place, 5);
-  EXPECT_LE(moved_in_place, 6);
-  EXPECT_FALSE(c.popular_order_current());
-  c.refresh_derived();
-  auto order = c.popular_order();
-  EXPECT_TRUE(c.popular_order_current());
-  EXPECT_EQ(reco::view(c.item(order[0]).id), "b" + std::to_string(moved_in_place));
-  expect_rank_is_inverse(c);
+  for (int w = 2997; w >= 0; w -= 3) {  // deletes of the top, one at a time
+    ASSERT_EQ(reco::view(c.item(c.popular_order().front()).id), "b" + std::to_string(w));
+    ASSERT_TRUE(c.erase("b" + std::to_string(w)));
+    ASSERT_TRUE(c.derived_current());
+  }
+  EXPECT_EQ(c.resorts(), 0u);
+  expect_order_agrees_with_before(c);
+  const auto& order = c.popular_order();
+  EXPECT_EQ(order.size(), std::size_t(n));
+  EXPECT_LE(order.blocks(), 2 * order.size() / reco::PopularList::kMinBlock + 1);
+  std::size_t odd = 0;
+  for (auto d : c.popular_postings("odd")) {
+    EXPECT_EQ(std::stoi(std::string(reco::view(c.item(d).id)).substr(1)) % 2, 1);
+    ++odd;
+  }
+  EXPECT_EQ(odd, std::size_t(n / 2));
 }
 
 TEST(Catalog, VersionBumpsOnEveryChange) {

@@ -113,7 +113,7 @@ void expect_same_catalog(const Catalog& a, const Catalog& b) {
               std::vector<std::uint32_t>(pb.begin(), pb.end()))
         << t;
   }
-  auto oa = a.popular_order(), ob = b.popular_order();
+  const auto &oa = a.popular_order(), &ob = b.popular_order();
   EXPECT_EQ(std::vector<std::uint32_t>(oa.begin(), oa.end()),
             std::vector<std::uint32_t>(ob.begin(), ob.end()));
 }

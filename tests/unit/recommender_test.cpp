@@ -134,7 +134,7 @@ TEST(Recommender, BlendScoreFormula) {
 
 TEST(Recommender, ColdUserGetsPopularOrder) {
   World w;
-  auto order = w.catalog->popular_order();
+  const auto order = w.catalog->popular_order().to_vector();
   for (const reco::UserProfile* user : {static_cast<const reco::UserProfile*>(nullptr)}) {
     auto r = reco::recommend(*w.catalog, user, request(10));
     check_basic(r, *w.catalog, 10, {});
@@ -157,7 +157,7 @@ TEST(Recommender, ColdUserGetsPopularOrder) {
 
 TEST(Recommender, ColdUserExclude) {
   World w;
-  auto order = w.catalog->popular_order();
+  const auto order = w.catalog->popular_order().to_vector();
   auto req = request(4);
   req.exclude = {order[1], order[0], order[3]};
   auto r = reco::recommend(*w.catalog, nullptr, req);
@@ -290,7 +290,8 @@ TEST(Recommender, BlendSumsTheSourcesThatRecalledAnItem) {
   }
   // Every source contributes its whole (filtered) list, so the result is the best 25 of the
   // union by the summed blend, ties by popular order then dense id.
-  auto rank = w.catalog->popular_rank();
+  std::map<std::uint32_t, std::size_t> rank;
+  for (auto d : w.catalog->popular_order()) rank.emplace(d, rank.size());
   std::map<std::uint32_t, double> expect;
   for (auto& [d, i] : vrank) expect[d] += reco::blend_score(i, kv, 1.0);
   for (auto& [d, i] : prank) expect[d] += reco::blend_score(i, kp, 0.3);
@@ -374,7 +375,7 @@ TEST(Recommender, ExcludeWinsOverEverySource) {
   std::uint32_t a = w.dense(item_id(20));
   u.vector.assign(w.raw[a].begin(), w.raw[a].end());
   u.terms.push_back({reco::to_string("g2"), 1.0f});  // item 20 is g2
-  auto order = w.catalog->popular_order();
+  const auto order = w.catalog->popular_order().to_vector();
   auto req = request(30);
   req.session = {w.dense(item_id(21))};
   req.exclude = {a, order[0], order[1]};

@@ -18,11 +18,12 @@
 // - A forked child (BGSAVE, AOF rewrite) inherits only the main thread and takes no lock,
 //   so a read lock held by a worker at fork time is never waited on. Its copy is consistent
 //   because no write is in progress while the main thread forks.
-// - Derived structures: a write made while queries are queued or running on the catalog
-//   moves items in place without a budget (Catalog::set_unbounded_moves) and, should they
-//   still end up stale, re-sorts them before it releases the lock (Write's destructor), so
-//   a query never finds them stale; with no query in flight (a bulk load) moves stay
-//   budgeted and the re-sort waits for the next query's dispatch: a load sorts once.
+// - Derived structures: every write moves its item within the popular order and its term
+//   lists in place, at a bounded cost (reco/popular_order.hpp), so they stay current; only
+//   a failed move (an allocation) leaves them stale, and then a write made while queries
+//   are queued or running re-sorts them before it releases the lock (Write's destructor),
+//   so a query never finds them stale; with no query in flight the re-sort waits for the
+//   next query's dispatch.
 // - Lifetime: the registry and each running query hold a shared_ptr, so a dropped or
 //   replaced catalog (CATALOG.DROP, a full sync) lives until its last query ends.
 #pragma once
@@ -58,16 +59,11 @@ class SharedCatalog {
   // A write: main thread only, exclusive lock held while it lives.
   class Write {
    public:
-    explicit Write(SharedCatalog& s) : owner_(s), lock_(s.lock_), catalog_(*s.catalog_) {
-      catalog_.set_unbounded_moves(owner_.queries_.load(std::memory_order_acquire) > 0);
-    }
+    explicit Write(SharedCatalog& s) : owner_(s), lock_(s.lock_), catalog_(*s.catalog_) {}
     // Takes over an exclusive hold acquired for the main thread (acquire_for_main()).
     Write(SharedCatalog& s, std::adopt_lock_t)
-        : owner_(s), lock_(s.lock_, std::adopt_lock), catalog_(*s.catalog_) {
-      catalog_.set_unbounded_moves(owner_.queries_.load(std::memory_order_acquire) > 0);
-    }
+        : owner_(s), lock_(s.lock_, std::adopt_lock), catalog_(*s.catalog_) {}
     ~Write() {
-      catalog_.set_unbounded_moves(false);
       if (owner_.queries_.load(std::memory_order_acquire) == 0 || catalog_.derived_current()) return;
       // A failure leaves them stale; queries then hand themselves back to the main thread.
       try {
