@@ -30,6 +30,11 @@ using ContextPairs = std::span<const std::pair<std::string_view, std::string_vie
 
 class Model;
 
+// What a field got from one user, context or item: a value it knows, none, or only values
+// it does not know (a categorical or multi value outside its vocabulary, a dense value that
+// is not a number). Counted per model version as the drift signals of its inputs.
+enum class FieldValue : std::uint8_t { Present = 0, Missing = 1, Unknown = 2 };
+
 // The per-request half of the score: c_u, p_u (followed by a 1 that meets b_i in the row),
 // and h_u = W_0U z_U + b_0 when the model has an MLP.
 struct UserSide {
@@ -37,6 +42,8 @@ struct UserSide {
   float c = 0;
   Vec<float> p;  // Model::dot_width() floats
   Vec<float> h;  // Model::item_width() - Model::dot_width() floats
+  // A FieldValue per schema field for the user and context fields (item fields: Present).
+  Vec<std::uint8_t> values;
 };
 
 class Model {
@@ -52,8 +59,10 @@ class Model {
   std::size_t item_width() const noexcept { return stride_; }
   std::size_t dot_width() const noexcept { return dot_len_; }
 
-  // Writes item_width() floats.
-  void prepare_item(std::string_view item_id, const Item& item, float* row) const;
+  // Writes item_width() floats; and, if `values` is given, a FieldValue for each item field
+  // at values[field index] (schema().fields.size() bytes; other fields are left alone).
+  void prepare_item(std::string_view item_id, const Item& item, float* row,
+                    std::uint8_t* values = nullptr) const;
   // user == nullptr: a cold user (no features, no terms; "id" fields still see user_key).
   UserSide prepare_user(std::string_view user_key, const UserProfile* user,
                         ContextPairs context) const;
@@ -92,12 +101,15 @@ class Model {
   struct Pooled {
     double linear = 0;
     double x = 0;  // dense fields: the normalised value
+    FieldValue value = FieldValue::Present;
   };
   Model() = default;
   Pooled pool(std::size_t f, const Inputs& in, double* e) const;
   // Adds side `item`'s linear and pairs terms to *scalar, its group sums to s (D doubles)
   // and its W_0 z contribution to h (H_0 doubles; h may be null without an MLP).
-  void side_terms(bool item, const Inputs& in, double* scalar, double* s, double* h) const;
+  // values[i] (if given) gets field i's FieldValue, for the fields of that side.
+  void side_terms(bool item, const Inputs& in, double* scalar, double* s, double* h,
+                  std::uint8_t* values) const;
 
   ModelSchema schema_;
   float bias_ = 0;

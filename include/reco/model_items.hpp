@@ -62,14 +62,33 @@ class ItemTable {
   // Model::score over this table. Throws reco::Error if a dense id is >= bound().
   void score(const UserSide& user, std::span<const std::uint32_t> dense_ids, std::span<float> out) const;
 
-  std::size_t memory_bytes() const noexcept { return heap_bytes(rows_); }
+  // Of the items with a row, how many gave each item field no value or only unknown values
+  // (FieldValue): a count per schema field, 0 for user and context fields.
+  struct ValueCounts {
+    std::uint64_t items = 0;
+    std::vector<std::uint64_t> missing, unknown;
+  };
+  ValueCounts value_counts() const;
+
+  std::size_t memory_bytes() const noexcept {
+    return heap_bytes(rows_) + heap_bytes(values_) + heap_bytes(missing_) + heap_bytes(unknown_);
+  }
 
  private:
   void grow(std::uint32_t bound);
+  // Adds (sign +1) or takes back (-1) the FieldValues of the row `dense`.
+  void count(const std::uint8_t* values, int sign) noexcept;
 
   std::shared_ptr<const Model> model_;
   Vec<float> rows_;
   std::uint32_t bound_ = 0;
+  // The item fields' FieldValues: item_fields_.size() bytes per dense id, kNoRow where
+  // the id has no row; and their totals per item field.
+  static constexpr std::uint8_t kNoRow = 0xff;
+  Vec<std::uint32_t> item_fields_;  // schema indexes of the item fields
+  Vec<std::uint8_t> values_;
+  Vec<std::uint64_t> missing_, unknown_;
+  std::uint64_t rows_counted_ = 0;
 };
 
 }  // namespace reco

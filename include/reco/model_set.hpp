@@ -62,10 +62,10 @@ class ModelVersion {
   // Counts one ranked request and adds its scores to the window. Queries on several threads
   // count at once: relaxed atomics and the window's mutex guard the one thing a query writes
   // in shared state (statistics, read only by INFO and RECO.MODEL.INFO).
-  void record(std::span<const float> scores) const noexcept {
+  void record(std::span<const float> scores, const UserSide& side) const noexcept {
     requests_.fetch_add(1, std::memory_order_relaxed);
     candidates_.fetch_add(scores.size(), std::memory_order_relaxed);
-    window_.add(scores);
+    window_.add(scores, side.values);
   }
   std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
   std::uint64_t candidates() const noexcept { return candidates_.load(std::memory_order_relaxed); }
@@ -93,6 +93,15 @@ struct ModelVersionInfo {
   std::uint32_t split_buckets = 0;  // buckets routed here while a split runs, else 0
   std::uint64_t requests = 0, candidates = 0;
   ScoreWindow::Summary recent;  // the served scores of the latest 1,000-2,000 requests
+  // Per schema field, the share of inputs with no value and with only unknown values
+  // (FieldValue): user and context fields over the requests of `recent`, item fields over
+  // the catalog's items (their rows in this version's table).
+  struct FieldValues {
+    std::string field;
+    FieldSide side = FieldSide::User;
+    double missing = 0, unknown = 0;
+  };
+  std::vector<FieldValues> field_values;
   std::uint64_t file_bytes = 0, digest = 0;
   std::size_t memory_bytes = 0;
   std::size_t fields = 0, parameters = 0, item_width = 0;

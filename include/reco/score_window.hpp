@@ -1,6 +1,7 @@
 // The served scores of one model version over a recent window: mean and standard deviation,
 // the drift signal a model monitor watches (a shift against the offline scores, or between
-// the two arms of an A/B split).
+// the two arms of an A/B split); and over the same requests, per user or context field, how
+// many gave it no value or only values it does not know (reco/model.hpp FieldValue).
 //
 // Why it is shaped so: queries score on several worker threads at once, and what is wanted is
 // the recent past, not the total since load. Each request sums its batch alone, then adds the
@@ -11,9 +12,11 @@
 // query writes besides the request counters (statistics, read by RECO.MODEL.INFO).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <vector>
 
 namespace reco {
 
@@ -21,35 +24,52 @@ class ScoreWindow {
  public:
   static constexpr std::uint64_t kRequestsPerBucket = 1000;
 
+  // `fields`: how many per-field counts each request brings (the model's schema fields).
+  explicit ScoreWindow(std::size_t fields = 0) {
+    for (Bucket* b : {&cur_, &prev_}) {
+      b->missing.assign(fields, 0);
+      b->unknown.assign(fields, 0);
+    }
+  }
+
   struct Summary {
     std::uint64_t requests = 0;  // in the window
     std::uint64_t scores = 0;
     double mean = 0, stddev = 0;  // 0 when the window is empty
+    std::vector<std::uint64_t> missing, unknown;  // requests, per field
   };
 
-  // One request's scores (non-finite ones are left out of the sums).
-  void add(std::span<const float> scores) noexcept {
-    Bucket b;
-    b.requests = 1;
+  // One request's scores (non-finite ones are left out of the sums) and its FieldValue per
+  // field (values.size() must be the window's field count, or 0 to count none).
+  void add(std::span<const float> scores, std::span<const std::uint8_t> values = {}) noexcept {
+    double n = 0, sum = 0, sq = 0;
     for (float s : scores) {
       const double x = s;
       if (!(x - x == 0.0)) continue;  // NaN or infinite
-      ++b.n;
-      b.sum += x;
-      b.sq += x * x;
+      ++n;
+      sum += x;
+      sq += x * x;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    cur_.requests += b.requests;
-    cur_.n += b.n;
-    cur_.sum += b.sum;
-    cur_.sq += b.sq;
+    cur_.requests += 1;
+    cur_.n += static_cast<std::uint64_t>(n);
+    cur_.sum += sum;
+    cur_.sq += sq;
+    if (values.size() == cur_.missing.size()) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        cur_.missing[i] += values[i] == 1;
+        cur_.unknown[i] += values[i] == 2;
+      }
+    }
     if (cur_.requests >= kRequestsPerBucket) {
-      prev_ = cur_;
-      cur_ = Bucket{};
+      // Swapped and cleared, not copied: a query never allocates under the lock.
+      std::swap(prev_, cur_);
+      cur_.clear();
     }
   }
 
-  Summary summary() const noexcept {
+  Summary summary() const {
+    Summary s;
     Bucket w;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -57,8 +77,13 @@ class ScoreWindow {
       w.n = cur_.n + prev_.n;
       w.sum = cur_.sum + prev_.sum;
       w.sq = cur_.sq + prev_.sq;
+      s.missing = cur_.missing;
+      s.unknown = cur_.unknown;
+      for (std::size_t i = 0; i < s.missing.size(); ++i) {
+        s.missing[i] += prev_.missing[i];
+        s.unknown[i] += prev_.unknown[i];
+      }
     }
-    Summary s;
     s.requests = w.requests;
     s.scores = w.n;
     if (w.n > 0) {
@@ -73,6 +98,13 @@ class ScoreWindow {
   struct Bucket {
     std::uint64_t requests = 0, n = 0;
     double sum = 0, sq = 0;
+    std::vector<std::uint64_t> missing, unknown;
+    void clear() noexcept {
+      requests = n = 0;
+      sum = sq = 0;
+      std::fill(missing.begin(), missing.end(), 0);
+      std::fill(unknown.begin(), unknown.end(), 0);
+    }
   };
   mutable std::mutex mu_;
   Bucket cur_, prev_;

@@ -226,11 +226,13 @@ Model::Pooled Model::pool(std::size_t fi, const Inputs& in, double* e) const {
   Pooled out;
   if (f.kind == FieldKind::Dense) {
     double raw = 0;
-    bool have = false;
+    bool have = false, any = false;
     raw_values(f, in.user_key, in.user, in.context, in.item_id, in.item, [&](std::string_view v) {
+      any = true;
       if (!have) have = parse_number(v, raw);
     });
     out.x = have ? (raw - f.mean) / f.std : 0.0;
+    if (!have) out.value = any ? FieldValue::Unknown : FieldValue::Missing;
     out.linear = out.x * w.linear[0];
     for (std::uint32_t k = 0; k < d; ++k) e[k] = out.x * w.embed[k];
     return out;
@@ -251,12 +253,18 @@ Model::Pooled Model::pool(std::size_t fi, const Inputs& in, double* e) const {
       seen = true;
     });
     add(r);
+    if (r == 0) out.value = seen ? FieldValue::Unknown : FieldValue::Missing;
     return out;
   }
+  bool any = false;
   raw_values(f, in.user_key, in.user, in.context, in.item_id, in.item, [&](std::string_view v) {
+    any = true;
     if (std::uint32_t r = f.row(v)) add(r);
   });
-  if (count == 0) add(0);
+  if (count == 0) {
+    add(0);
+    out.value = any ? FieldValue::Unknown : FieldValue::Missing;
+  }
   if (f.combiner == Combiner::Mean && count > 1) {
     const double inv = 1.0 / double(count);
     out.linear *= inv;
@@ -382,7 +390,8 @@ std::shared_ptr<const Model> Model::parse(std::string_view bytes) {
   return m;
 }
 
-void Model::side_terms(bool item, const Inputs& in, double* scalar, double* s, double* h) const {
+void Model::side_terms(bool item, const Inputs& in, double* scalar, double* s, double* h,
+                       std::uint8_t* values) const {
   const std::size_t F = schema_.fields.size();
   const std::size_t G = schema_.groups.size();
   // One scratch block: every field's embedding, then its dense value, then per-group squares.
@@ -396,6 +405,7 @@ void Model::side_terms(bool item, const Inputs& in, double* scalar, double* s, d
     const FieldWeights& w = weights_[i];
     double* e = es + w.e_offset;
     Pooled p = pool(i, in, e);
+    if (values) values[i] = static_cast<std::uint8_t>(p.value);
     xs[i] = p.x;
     *scalar += p.linear;
     if (f.group >= 0) {
@@ -429,14 +439,15 @@ void Model::side_terms(bool item, const Inputs& in, double* scalar, double* s, d
   }
 }
 
-void Model::prepare_item(std::string_view item_id, const Item& item, float* row) const {
+void Model::prepare_item(std::string_view item_id, const Item& item, float* row,
+                         std::uint8_t* values) const {
   Inputs in;
   in.item_id = item_id;
   in.item = &item;
   double b = 0;
   std::vector<double> s(q_len_, 0.0);
   std::vector<double> h(schema_.has_mlp ? layers_[0].out : 0, 0.0);
-  side_terms(true, in, &b, s.data(), h.empty() ? nullptr : h.data());
+  side_terms(true, in, &b, s.data(), h.empty() ? nullptr : h.data(), values);
   std::fill(row, row + stride_, 0.0f);
   for (std::size_t k = 0; k < q_len_; ++k) row[k] = static_cast<float>(s[k]);
   row[q_len_] = static_cast<float>(b);
@@ -452,8 +463,9 @@ UserSide Model::prepare_user(std::string_view user_key, const UserProfile* user,
   double c = bias_;
   std::vector<double> s(q_len_, 0.0);
   std::vector<double> h(schema_.has_mlp ? layers_[0].out : 0, 0.0);
-  side_terms(false, in, &c, s.data(), h.empty() ? nullptr : h.data());
   UserSide u;
+  u.values.assign(schema_.fields.size(), static_cast<std::uint8_t>(FieldValue::Present));
+  side_terms(false, in, &c, s.data(), h.empty() ? nullptr : h.data(), u.values.data());
   u.model = this;
   u.c = static_cast<float>(c);
   u.p.assign(dot_len_, 0.0f);

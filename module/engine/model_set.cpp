@@ -31,7 +31,11 @@ void check_name(std::string_view name) {
 
 ModelVersion::ModelVersion(std::string_view name, std::shared_ptr<const Model> model,
                            std::uint64_t digest, std::uint64_t file_bytes)
-    : name_(to_string(name)), table_(std::move(model)), digest_(digest), file_bytes_(file_bytes) {}
+    : name_(to_string(name)),
+      table_(std::move(model)),
+      digest_(digest),
+      file_bytes_(file_bytes),
+      window_(table_.model().schema().fields.size()) {}
 
 std::size_t ModelVersion::memory_bytes() const noexcept {
   return sizeof(*this) + heap_bytes(name_) + table_.model().memory_bytes() + table_.memory_bytes();
@@ -41,7 +45,7 @@ void ModelVersion::score(std::string_view user_key, const UserProfile* user, Con
                          std::span<const std::uint32_t> dense_ids, std::span<float> out) const {
   const UserSide side = table_.model().prepare_user(user_key, user, context);
   table_.score(side, dense_ids, out);
-  record(out.first(dense_ids.size()));
+  record(out.first(dense_ids.size()), side);
 }
 
 std::uint32_t ModelSet::bucket(std::string_view user_key) noexcept {
@@ -183,6 +187,20 @@ std::vector<ModelVersionInfo> ModelSet::list() const {
     i.item_width = m.item_width();
     i.has_mlp = m.schema().has_mlp;
     i.sigmoid = m.schema().output == ModelOutput::Sigmoid;
+    const ItemTable::ValueCounts items = v->items().value_counts();
+    const auto& fields = m.schema().fields;
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      ModelVersionInfo::FieldValues fv;
+      fv.field = std::string(view(fields[f].name));
+      fv.side = fields[f].side;
+      const bool item = fv.side == FieldSide::Item;
+      const double over = double(item ? items.items : i.recent.requests);
+      if (over > 0) {
+        fv.missing = double(item ? items.missing[f] : i.recent.missing[f]) / over;
+        fv.unknown = double(item ? items.unknown[f] : i.recent.unknown[f]) / over;
+      }
+      i.field_values.push_back(std::move(fv));
+    }
     out.push_back(std::move(i));
   }
   return out;

@@ -309,7 +309,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
     std::vector<float> scores(cands.size());
     req.model->items().score(side, ids, scores);
     for (std::size_t i = 0; i < cands.size(); ++i) cands[i].score = scores[i];
-    req.model->record(scores);
+    req.model->record(scores, side);
   }
   if (req.model) stats.model = req.model->name();
 

@@ -261,6 +261,11 @@ void model_info(const Call& call) {
     r.add("recent_scores", v.recent.scores);
     r.add("recent_score_mean", v.recent.mean);
     r.add("recent_score_std", v.recent.stddev);
+    // The inputs' drift signals: per field, the share with no value / only unknown values.
+    for (const ModelVersionInfo::FieldValues& f : v.field_values) {
+      r.add("field." + f.field + ".missing", f.missing);
+      r.add("field." + f.field + ".unknown", f.unknown);
+    }
     r.send(call.ctx);
     return;
   }
@@ -318,7 +323,7 @@ void score_command(const Call& call) {
                                                   choice->context());
     std::vector<float> scores(dense.size());
     version->items().score(side, dense, scores);
-    version->record(scores);
+    version->record(scores, side);
 
     out.array(items->size());
     for (int s : slot) {

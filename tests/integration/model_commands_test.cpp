@@ -352,6 +352,22 @@ TEST_F(Models, InfoReportsTheRecentScores) {
   EXPECT_NEAR(m["recent_score_mean"].as_double(), mean, 1e-6);
   EXPECT_NEAR(m["recent_score_std"].as_double(), std::sqrt(sq / n - mean * mean), 1e-6);
   EXPECT_GT(m["recent_score_std"].as_double(), 0.0);
+  // The inputs' drift signals. Over the 5 requests: gender and age known for u:f and u:m,
+  // unknown for u:x ("X", "abc"), missing for u:none and u:cold; no request sent an hour.
+  EXPECT_NEAR(m["field.gender.missing"].as_double(), 2.0 / 5, 1e-12);
+  EXPECT_NEAR(m["field.gender.unknown"].as_double(), 1.0 / 5, 1e-12);
+  EXPECT_NEAR(m["field.age.missing"].as_double(), 2.0 / 5, 1e-12);
+  EXPECT_NEAR(m["field.age.unknown"].as_double(), 1.0 / 5, 1e-12);
+  EXPECT_NEAR(m["field.hour.missing"].as_double(), 1.0, 1e-12);
+  EXPECT_NEAR(m["field.hour.unknown"].as_double(), 0.0, 1e-12);
+  // Over the 6 items: ids e and f are not in the vocabulary; d has no genre, e only "Noir".
+  EXPECT_NEAR(m["field.item_id.missing"].as_double(), 0.0, 1e-12);
+  EXPECT_NEAR(m["field.item_id.unknown"].as_double(), 2.0 / 6, 1e-12);
+  EXPECT_NEAR(m["field.genres.missing"].as_double(), 1.0 / 6, 1e-12);
+  EXPECT_NEAR(m["field.genres.unknown"].as_double(), 1.0 / 6, 1e-12);
+  // An item write moves the item shares: d gets a known genre.
+  ASSERT_EQ(srv.cmd({"RECO.ITEM.SET", "m", "d", "TERMS", "1", "Comedy"}).integer, 0);
+  EXPECT_NEAR(info()["field.genres.missing"].as_double(), 0.0, 1e-12);
 }
 
 }  // namespace

@@ -161,7 +161,7 @@ TEST_F(ModelSetTest, CountersAndInfo) {
   set.split("v1", "v2", 25);
   std::vector<float> hundred(100, 0.25f);
   hundred[0] = 0.75f;
-  set.choose("x")->record(hundred);
+  set.choose("x")->record(hundred, reco::UserSide{});
   std::vector<std::uint32_t> ids(50);
   for (std::uint32_t k = 0; k < 50; ++k) ids[k] = k % 7 == 0 ? k / 7 : k % 40;
   std::vector<float> out(50);
@@ -192,6 +192,63 @@ TEST_F(ModelSetTest, CountersAndInfo) {
   EXPECT_EQ(list[0].fields, 10u);
   EXPECT_GT(set.memory_bytes(), list[0].memory_bytes);
   EXPECT_GT(list[0].memory_bytes, std::size_t(items.id_bound()) * list[0].item_width * 4);
+}
+
+// The drift signals of a version's inputs: per user/context field, the share of the
+// window's requests that gave it no value or only unknown values; per item field, the same
+// over the catalog's items, kept by item writes.
+TEST_F(ModelSetTest, FieldValueSharesOfRequestsAndItems) {
+  set.put("v1", v1, items);
+  const reco::ModelVersion* v = set.find("v1");
+  ASSERT_NE(v, nullptr);
+  auto share = [&](const std::string& field) {
+    for (const auto& info : set.list())
+      for (const auto& f : info.field_values)
+        if (f.field == field) return std::make_pair(f.missing, f.unknown);
+    ADD_FAILURE() << "no field " << field;
+    return std::make_pair(-1.0, -1.0);
+  };
+  // Nothing served yet: every user and context share is 0; the items all have their values.
+  EXPECT_EQ(share("gender"), std::make_pair(0.0, 0.0));
+  EXPECT_EQ(share("year"), std::make_pair(0.0, 0.0));
+
+  std::vector<std::uint32_t> ids = {0, 1, 2};
+  std::vector<float> out(3);
+  auto feature = [](const char* n, const char* x) {
+    return reco::Feature{reco::to_string(n), reco::to_string(x)};
+  };
+  reco::UserProfile full;
+  full.features = {feature("gender", "F"), feature("age", "18"), feature("occupation", "3"),
+                   feature("clk", "0.5")};
+  const std::vector<std::pair<std::string_view, std::string_view>> hour7 = {{"hour", "7"}}, hour99 = {{"hour", "99"}};
+  v->score("12", &full, hour7, ids, out);  // every value known
+  reco::UserProfile odd;
+  odd.features = {feature("gender", "X"), feature("occupation", "3"), feature("clk", "abc")};
+  v->score("zzz", &odd, {}, ids, out);  // unknown id, gender, clk; no age, no hour
+  v->score("5", nullptr, hour99, ids, out);  // cold: no features; an hour out of the vocabulary
+  const double third = 1.0 / 3;
+  EXPECT_EQ(share("user_id"), std::make_pair(0.0, third));
+  EXPECT_EQ(share("gender"), std::make_pair(third, third));
+  EXPECT_EQ(share("age"), std::make_pair(2 * third, 0.0));
+  EXPECT_EQ(share("occupation"), std::make_pair(third, 0.0));
+  EXPECT_EQ(share("clk"), std::make_pair(third, third));
+  EXPECT_EQ(share("hour"), std::make_pair(third, third));
+
+  // Item fields: over the 39 live items. One loses its features and gets an unknown genre.
+  reco::Item bare;
+  bare.id = items.items[3].id;
+  bare.terms = {reco::to_string("NotAGenre")};
+  set.on_item(3, reco::view(bare.id), bare);
+  EXPECT_EQ(share("year"), std::make_pair(1.0 / 39, 0.0));
+  EXPECT_EQ(share("pop"), std::make_pair(1.0 / 39, 0.0));
+  EXPECT_EQ(share("genres"), std::make_pair(0.0, 1.0 / 39));
+  EXPECT_EQ(share("item_id"), std::make_pair(0.0, 0.0));
+  set.on_item(3, reco::view(bare.id), items.items[3]);  // back as it was
+  EXPECT_EQ(share("year"), std::make_pair(0.0, 0.0));
+  set.on_item(3, reco::view(bare.id), bare);
+  set.on_remove(3);  // a removed item counts no more
+  EXPECT_EQ(share("year"), std::make_pair(0.0, 0.0));
+  EXPECT_EQ(share("genres"), std::make_pair(0.0, 0.0));
 }
 
 TEST_F(ModelSetTest, ItemChangesReachEveryVersion) {

@@ -48,6 +48,27 @@ TEST(ScoreWindow, ForgetsAllButTheLatestBuckets) {
   EXPECT_NEAR(s.mean, (1000.0 + 10.0) / 1001.0, 1e-12);
 }
 
+// Per field: requests that gave it no value (1) or only unknown values (2), over the same
+// window as the scores; a request with the wrong number of values counts none.
+TEST(ScoreWindow, FieldValuesFollowTheWindow) {
+  ScoreWindow w(3);
+  const std::vector<float> one{1};
+  const std::vector<std::uint8_t> missing_first{1, 0, 2}, none{0, 0, 0}, short_list{1};
+  for (std::uint64_t i = 0; i < ScoreWindow::kRequestsPerBucket; ++i) w.add(one, missing_first);
+  auto s = w.summary();
+  EXPECT_EQ(s.missing, (std::vector<std::uint64_t>{1000, 0, 0}));
+  EXPECT_EQ(s.unknown, (std::vector<std::uint64_t>{0, 0, 1000}));
+  for (std::uint64_t i = 0; i < ScoreWindow::kRequestsPerBucket / 2; ++i) w.add(one, none);
+  w.add(one, short_list);
+  s = w.summary();
+  EXPECT_EQ(s.requests, 1501u);
+  EXPECT_EQ(s.missing, (std::vector<std::uint64_t>{1000, 0, 0}));
+  for (std::uint64_t i = 0; i < ScoreWindow::kRequestsPerBucket; ++i) w.add(one, none);
+  s = w.summary();  // the bucket of missing values has rotated out
+  EXPECT_EQ(s.missing, (std::vector<std::uint64_t>{0, 0, 0}));
+  EXPECT_EQ(s.unknown, (std::vector<std::uint64_t>{0, 0, 0}));
+}
+
 TEST(ScoreWindow, ConcurrentAddsLoseNothingWithinABucket) {
   ScoreWindow w;
   const std::vector<float> two{0.5f, 1.5f};
