@@ -15,8 +15,10 @@
 //   its own neighbour list with the selection heuristic. Links are directed, so a few other
 //   nodes may still point at it: the node stays as a tombstone (walked through, never
 //   returned) until a sweep, run once tombstones reach a fraction of the index, removes
-//   those remaining links, repairs their owners the same way and frees the node (its upper
-//   levels' memory; its level-0 block is reused when the catalog reuses the id).
+//   those remaining links and frees the node (its upper levels' memory; its level-0 block
+//   is reused when the catalog reuses the id). A list that lost only a few links just drops
+//   them (a subset of a pruned list is still diverse); one that lost more than a quarter is
+//   re-pruned with the dead nodes' neighbours as candidates.
 //   Re-setting a tombstoned id brings the node back in place (same level), so a link still
 //   pointing at it is valid again.
 // - An insert is planned, then applied (hnsw_insert.cpp): the plan holds every link the
