@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
     const reco::ItemFilter no_filter;
     for (std::size_t k : ks) {
       // Agreement with reco's answer (ties aside, exact searches must match).
-      double agree_h = 0, agree_f = 0;
+      double agree_h = 0;
+      [[maybe_unused]] double agree_f = 0;  // read only with faiss
       for (std::size_t q = 0; q < nq; ++q) {
         std::set<std::size_t> ours;
         for (auto& h : reco_index.search({&d.queries[q * dim], dim}, k, no_filter)) ours.insert(h.id);

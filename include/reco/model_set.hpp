@@ -69,7 +69,7 @@ class ModelVersion {
   }
   std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
   std::uint64_t candidates() const noexcept { return candidates_.load(std::memory_order_relaxed); }
-  ScoreWindow::Summary recent_scores() const noexcept { return window_.summary(); }
+  ScoreWindow::Summary recent_scores() const { return window_.summary(); }
   std::size_t memory_bytes() const noexcept;
 
  private:

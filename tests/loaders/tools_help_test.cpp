@@ -112,7 +112,9 @@ TEST(ToolsHelp, RecoTrainHelpShowsWhatEachObjectiveRuns) {
     // And every default the help prints for this objective is one it reads.
     for (const auto& [name, text] : printed) {
       if (name == "--objective") continue;
-      if (for_objective(text, objective)) EXPECT_TRUE(config.contains(name)) << objective << " does not read " << name;
+      if (for_objective(text, objective)) {
+        EXPECT_TRUE(config.contains(name)) << objective << " does not read " << name;
+      }
     }
   }
 }
