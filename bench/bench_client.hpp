@@ -7,7 +7,9 @@
 #include <hiredis/hiredis.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -105,6 +107,31 @@ inline void pin_self(int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   if (sched_setaffinity(0, sizeof set, &set) != 0) throw std::runtime_error("sched_setaffinity failed");
+}
+
+// The p-quantile (0..1) of `v` by rank; 0 for no samples.
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
+}
+
+// An integer field of INFO <section>; -1 if the server does not report it.
+inline long long info_int(Conn& c, const std::string& section, const std::string& field) {
+  ReplyPtr r = c.cmd({"INFO", section});
+  const std::string s(r->str, r->len);
+  const auto at = s.find(field + ":");
+  return at == std::string::npos ? -1 : std::atoll(s.c_str() + at + field.size() + 1);
+}
+
+// commandstats' usec_per_call of `cmd` (lower case): the main thread's time per call.
+inline double usec_per_call(Conn& c, const std::string& cmd) {
+  ReplyPtr r = c.cmd({"INFO", "commandstats"});
+  const std::string s(r->str, r->len);
+  const auto at = s.find("cmdstat_" + cmd + ":");
+  if (at == std::string::npos) return 0;
+  const auto u = s.find("usec_per_call=", at);
+  return u == std::string::npos ? 0 : std::atof(s.c_str() + u + 14);
 }
 
 }  // namespace reco_bench

@@ -223,13 +223,6 @@ double logged_load_seconds(const std::string& log_path) {
   return secs;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * double(v.size())));
-  return v[i];
-}
-
 void print_catalog_info(Conn& c) {
   ReplyPtr r = c.cmd({"RECO.CATALOG.INFO", "c"});
   if (r->type != REDIS_REPLY_ARRAY) return fail("RECO.CATALOG.INFO: " + describe(r.get()));

@@ -33,28 +33,6 @@ namespace {
 using namespace reco_bench;
 using Clock = std::chrono::steady_clock;
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
-
-long long info_int(Conn& c, const std::string& section, const std::string& field) {
-  ReplyPtr r = c.cmd({"INFO", section});
-  const std::string s(r->str, r->len);
-  const auto at = s.find(field + ":");
-  return at == std::string::npos ? -1 : std::atoll(s.c_str() + at + field.size() + 1);
-}
-
-double usec_per_call(Conn& c, const std::string& cmd) {
-  ReplyPtr r = c.cmd({"INFO", "commandstats"});
-  const std::string s(r->str, r->len);
-  const auto at = s.find("cmdstat_" + cmd + ":");
-  if (at == std::string::npos) return 0;
-  const auto u = s.find("usec_per_call=", at);
-  return u == std::string::npos ? 0 : std::atof(s.c_str() + u + 14);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,9 +112,9 @@ int main(int argc, char** argv) {
     }
     on = false;
     pinger.join();
-    std::printf("%-8s %8zu %10.0f %10.0f %10.0f %12.1f %7lld %10.0f %10.0f\n", p.name, n, pct(write_us, 0.5),
-                pct(write_us, 0.99), pct(write_us, 1.0), usec_per_call(c, p.command),
-                info_int(c, "reco", "reco_graph_sweeps") - sweeps0, pct(ping_us, 0.99), pct(ping_us, 1.0));
+    std::printf("%-8s %8zu %10.0f %10.0f %10.0f %12.1f %7lld %10.0f %10.0f\n", p.name, n, percentile(write_us, 0.5),
+                percentile(write_us, 0.99), percentile(write_us, 1.0), usec_per_call(c, p.command),
+                info_int(c, "reco", "reco_graph_sweeps") - sweeps0, percentile(ping_us, 0.99), percentile(ping_us, 1.0));
     std::fflush(stdout);
   }
   if (g_failures) std::printf("FAILED: %zu error replies\n", g_failures);

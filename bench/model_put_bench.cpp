@@ -37,12 +37,6 @@ namespace {
 using namespace reco_bench;
 using Clock = std::chrono::steady_clock;
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
-
 std::string big_model(std::size_t items, std::size_t dim, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> g(0.0f, 0.1f);
@@ -67,15 +61,6 @@ std::string big_model(std::size_t items, std::size_t dim, std::uint64_t seed) {
       schema, {tensor("bias", {1}), tensor("linear.gender", {3}), tensor("embed.gender", {3, dim}),
                tensor("linear.item_id", {items + 1}), tensor("embed.item_id", {items + 1, dim}),
                tensor("linear.hour", {3})});
-}
-
-double usec_per_call(Conn& c, const std::string& cmd) {
-  ReplyPtr r = c.cmd({"INFO", "commandstats"});
-  const std::string s(r->str, r->len);
-  const auto at = s.find("cmdstat_" + cmd + ":");
-  if (at == std::string::npos) return 0;
-  const auto u = s.find("usec_per_call=", at);
-  return u == std::string::npos ? 0 : std::atof(s.c_str() + u + 14);
 }
 
 }  // namespace
@@ -147,9 +132,9 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // PINGs while it is freed
       on = false;
       prober.join();
-      std::printf("%-8s %5zu %12.1f %12.1f %12.0f %12.0f %13.0f %10.0f %10.0f %10.0f\n", threads, r, pct(put_ms, 0.5),
-                  pct(put_ms, 1.0), usec_per_call(c, "reco.model.put"), usec_per_call(c, "reco.model.del"),
-                  usec_per_call(c, "reco.catalog.drop"), pct(ping_us, 0.5), pct(ping_us, 0.99), pct(ping_us, 1.0));
+      std::printf("%-8s %5zu %12.1f %12.1f %12.0f %12.0f %13.0f %10.0f %10.0f %10.0f\n", threads, r, percentile(put_ms, 0.5),
+                  percentile(put_ms, 1.0), usec_per_call(c, "reco.model.put"), usec_per_call(c, "reco.model.del"),
+                  usec_per_call(c, "reco.catalog.drop"), percentile(ping_us, 0.5), percentile(ping_us, 0.99), percentile(ping_us, 1.0));
       std::fflush(stdout);
     }
   }

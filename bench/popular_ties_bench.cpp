@@ -35,32 +35,8 @@ namespace {
 using namespace reco_bench;
 using Clock = std::chrono::steady_clock;
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
-
 double micros(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-}
-
-std::string info_field(Conn& c, const std::string& section, const std::string& field) {
-  ReplyPtr r = c.cmd({"INFO", section});
-  const std::string s(r->str, r->len);
-  const auto at = s.find(field + ":");
-  if (at == std::string::npos) return {};
-  const auto end = s.find('\r', at);
-  return s.substr(at + field.size() + 1, end - at - field.size() - 1);
-}
-
-double usec_per_call(Conn& c, const std::string& cmd) {
-  ReplyPtr r = c.cmd({"INFO", "commandstats"});
-  const std::string s(r->str, r->len);
-  const auto at = s.find("cmdstat_" + cmd + ":");
-  if (at == std::string::npos) return 0;
-  const auto u = s.find("usec_per_call=", at);
-  return u == std::string::npos ? 0 : std::atof(s.c_str() + u + 14);
 }
 
 struct Side {
@@ -124,7 +100,7 @@ int main(int argc, char** argv) {
       const int port = s.server->port();
       Conn c(port);
       c.cmd({"CONFIG", "RESETSTAT"});
-      const long long resorts0 = std::atoll(info_field(c, "reco", "reco_popular_resorts").c_str());
+      const long long resorts0 = info_int(c, "reco", "reco_popular_resorts");
       std::atomic<bool> on{true};
       std::vector<double> ping_us, query_us, write_us;
       std::atomic<std::size_t> bad_queries{0};
@@ -160,10 +136,10 @@ int main(int argc, char** argv) {
       pinger.join();
       querier.join();
       if (bad_queries) fail(std::to_string(bad_queries.load()) + " RECOMMEND replies were not 50 items");
-      const long long resorts = std::atoll(info_field(c, "reco", "reco_popular_resorts").c_str()) - resorts0;
+      const long long resorts = info_int(c, "reco", "reco_popular_resorts") - resorts0;
       std::printf("%-3s %5zu %9.0f %9.0f %10.0f %9.0f %9.0f %10.0f %9.0f %10.0f %10.1f %8lld\n", s.label.c_str(), r,
-                  pct(write_us, 0.5), pct(write_us, 0.99), pct(write_us, 1.0), pct(query_us, 0.5),
-                  pct(query_us, 0.99), pct(query_us, 1.0), pct(ping_us, 0.99), pct(ping_us, 1.0),
+                  percentile(write_us, 0.5), percentile(write_us, 0.99), percentile(write_us, 1.0), percentile(query_us, 0.5),
+                  percentile(query_us, 0.99), percentile(query_us, 1.0), percentile(ping_us, 0.99), percentile(ping_us, 1.0),
                   usec_per_call(c, "reco.item.set"), resorts);
       std::fflush(stdout);
     }

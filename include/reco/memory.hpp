@@ -53,6 +53,18 @@ using HashMap = std::unordered_map<K, V, H, E, Allocator<std::pair<const K, V>>>
 inline String to_string(std::string_view s) { return String(s.data(), s.size()); }
 inline std::string_view view(const String& s) { return {s.data(), s.size()}; }
 
+// Hash and equality for maps keyed by String that are looked up by string_view (no
+// temporary String per lookup).
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(const String& s) const noexcept { return (*this)(view(s)); }
+};
+struct StringEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
 // Bytes held by a container's heap buffer; used for MEMORY USAGE and INFO estimates.
 template <class T>
 std::size_t heap_bytes(const Vec<T>& v) { return v.capacity() * sizeof(T); }

@@ -23,18 +23,7 @@ class TermIndex {
   std::size_t memory_bytes() const noexcept;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-    std::size_t operator()(const String& s) const noexcept { return (*this)(view(s)); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-  };
-  std::unordered_map<String, Vec<std::uint32_t>, Hash, Eq,
+  std::unordered_map<String, Vec<std::uint32_t>, StringHash, StringEq,
                      Allocator<std::pair<const String, Vec<std::uint32_t>>>>
       postings_;
 };
