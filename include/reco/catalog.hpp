@@ -57,6 +57,8 @@ struct ItemUpdate {
 
 class Catalog {
  public:
+  RECO_HOOK_ALLOCATED
+ public:
   // Throws reco::Error on dim outside 1..kMaxDim or an invalid index configuration.
   Catalog(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index = {});
   ~Catalog();
@@ -182,6 +184,8 @@ class Catalog {
   // item_digest() of slot `dense` as it stands (writers only: uses digest_scratch_).
   Digest128 stored_digest(std::uint32_t dense) noexcept;
   void rebuild_items_digest() noexcept;
+  // The bulk growth steps of a write to `dense`, taken before its first change.
+  void reserve_dense(std::uint32_t dense);
 
   String name_;
   std::size_t dim_;
@@ -192,7 +196,7 @@ class Catalog {
   std::uint64_t version_ = 0;
   std::size_t live_count_ = 0;
   Digest128 items_digest_;
-  std::vector<float> digest_scratch_;  // dim floats, so that keeping the digest never allocates
+  Vec<float> digest_scratch_;  // dim floats, so that keeping the digest never allocates
 
   Vec<Item> items_;                // by dense id; dead slots are empty
   Vec<std::uint8_t> live_;

@@ -26,6 +26,7 @@ class FlatIndex final : public VectorIndex {
 
   void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) override;
   void remove(std::uint32_t id) override;
+  void reserve(std::size_t ids) override;
   bool contains(std::uint32_t id) const noexcept override {
     return id < live_.size() && live_[id];
   }

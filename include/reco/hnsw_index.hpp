@@ -104,6 +104,7 @@ class HnswIndex final : public VectorIndex {
 
   void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) override;
   void remove(std::uint32_t id) override;
+  void reserve(std::size_t ids) override;
   bool plans_inserts() const noexcept override { return true; }
   // A plan for a free slot (not for a live or tombstoned id: those are re-linked in place).
   std::unique_ptr<VectorInsertPlan> plan_set(std::uint32_t id, std::span<const float> v) const override;

@@ -8,9 +8,12 @@
 // Ownership: per thread (WalkScratch::local()). Queries run on several worker threads at
 // once over one index, so nothing a walk writes may live in the index; each thread's
 // scratch is sized to the largest index it walked and reused for every index. The buffers
-// use the global allocator, not the module's: they belong to threads, which outlive any
-// one catalog and may be torn down after the module allocator is gone.
+// come from the module allocator like the indexes (n bytes per thread is memory Redis must
+// see); that allocator lives as long as the process, since a module that registers a data
+// type cannot be unloaded, so a thread torn down at exit still frees through it.
 #pragma once
+
+#include "reco/memory.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -38,14 +41,14 @@ class VisitedSet {
   std::size_t memory_bytes() const noexcept { return tags_.capacity(); }
 
  private:
-  std::vector<std::uint8_t> tags_;
+  Vec<std::uint8_t> tags_;
   std::uint8_t epoch_ = 0;
 };
 
 struct WalkScratch {
   VisitedSet visited;
-  std::vector<float> query;
-  std::vector<std::uint64_t> cand, result;  // packed (distance, slot) heaps
+  Vec<float> query;
+  Vec<std::uint64_t> cand, result;  // packed (distance, slot) heaps
 
   static WalkScratch& local() {
     thread_local WalkScratch s;

@@ -1,13 +1,26 @@
-// Where the engine's memory comes from.
+// Where the engine's memory comes from, and how much a write may take.
 //
 // Inside redis-server every byte a catalog or user holds must go through the module
 // allocator, so that INFO used_memory and maxmemory see it. The engine cannot include a
-// Redis header, so the glue installs two function pointers at load time and every engine
-// container uses reco::Allocator. Outside Redis (tests, loaders, bench) they stay malloc/free.
+// Redis header, so the glue installs two function pointers at load time; every engine
+// container uses reco::Allocator and every engine object that outlives a request is
+// allocated by RECO_HOOK_ALLOCATED's operator new (or allocate_shared with Allocator).
+// Outside Redis (tests, loaders, bench) the hooks stay malloc/free. A hook that returns
+// null (RedisModule_TryAlloc) becomes std::bad_alloc, which the glue answers with an error.
+//
+// A GrowthLimit caps what the calling thread may allocate while it lives: the glue puts one
+// around a client's write when maxmemory is set, sized to what is left below it, so a growth
+// step that would cross maxmemory (a doubling array, a large model) fails before it happens,
+// with nothing yet changed, instead of after. Frees do not give bytes back to the limit: it
+// bounds what one write may ask for, not the net change. Thread-local, so a worker preparing
+// a write carries the limit of the call it works for and queries are never limited.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +38,45 @@ struct MemoryHooks {
 void set_memory_hooks(MemoryHooks hooks);
 const MemoryHooks& memory_hooks();
 
+// Through the hooks and the calling thread's GrowthLimit; throws std::bad_alloc (or
+// MemoryLimitReached) instead of returning null.
+void* allocate_bytes(std::size_t bytes);
+inline void free_bytes(void* p) noexcept { memory_hooks().free(p); }
+
+// Refused by a GrowthLimit: what() says how much was asked and how much was left.
+class MemoryLimitReached : public std::bad_alloc {
+ public:
+  MemoryLimitReached(std::size_t asked, std::size_t left) noexcept;
+  const char* what() const noexcept override { return text_; }
+  std::size_t asked() const noexcept { return asked_; }
+
+ private:
+  std::size_t asked_;
+  char text_[128];
+};
+
+class GrowthLimit {
+ public:
+  explicit GrowthLimit(std::size_t bytes) noexcept;  // installs itself for this thread
+  ~GrowthLimit();                                    // puts back the one it replaced
+  GrowthLimit(const GrowthLimit&) = delete;
+  GrowthLimit& operator=(const GrowthLimit&) = delete;
+
+  // What the calling thread may still allocate; nullopt when no limit is installed.
+  static std::optional<std::size_t> remaining() noexcept;
+
+ private:
+  friend void* allocate_bytes(std::size_t);
+  std::size_t left_, start_;
+  GrowthLimit* outer_;
+};
+
+// Class-specific operator new/delete through the hooks, for engine objects held by
+// pointer (catalogs, indexes, models, user profiles).
+#define RECO_HOOK_ALLOCATED                                                        \
+  static void* operator new(std::size_t bytes) { return ::reco::allocate_bytes(bytes); } \
+  static void operator delete(void* p) noexcept { ::reco::free_bytes(p); }
+
 template <class T>
 struct Allocator {
   using value_type = T;
@@ -33,11 +85,10 @@ struct Allocator {
   Allocator(const Allocator<U>&) noexcept {}
 
   T* allocate(std::size_t n) {
-    void* p = memory_hooks().alloc(n * sizeof(T));
-    if (!p) throw std::bad_alloc();
-    return static_cast<T*>(p);
+    if (n > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
+    return static_cast<T*>(allocate_bytes(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t) noexcept { memory_hooks().free(p); }
+  void deallocate(T* p, std::size_t) noexcept { free_bytes(p); }
 
   template <class U>
   bool operator==(const Allocator<U>&) const noexcept { return true; }
@@ -49,6 +100,22 @@ using String = std::basic_string<char, std::char_traits<char>, Allocator<char>>;
 
 template <class K, class V, class H = std::hash<K>, class E = std::equal_to<K>>
 using HashMap = std::unordered_map<K, V, H, E, Allocator<std::pair<const K, V>>>;
+
+// A shared object whose block (control block included) comes from the hooks.
+template <class T, class... A>
+std::shared_ptr<T> make_hooked_shared(A&&... args) {
+  return std::allocate_shared<T>(Allocator<T>{}, std::forward<A>(args)...);
+}
+
+// Takes ahead the rehash that inserting `more` entries into `map` would do. Only when one
+// is due: unordered_map::reserve() may also rehash to fewer buckets, which done on every
+// write would cost O(n) each time.
+template <class Map>
+void reserve_entries(Map& map, std::size_t more) {
+  const std::size_t want = map.size() + more;
+  if (static_cast<double>(want) > static_cast<double>(map.bucket_count()) * map.max_load_factor())
+    map.reserve(2 * want);
+}
 
 inline String to_string(std::string_view s) { return String(s.data(), s.size()); }
 inline std::string_view view(const String& s) { return {s.data(), s.size()}; }

@@ -48,6 +48,8 @@ struct UserSide {
 
 class Model {
  public:
+  RECO_HOOK_ALLOCATED
+ public:
   // Parses and validates a model file (safetensors + schema). Throws reco::Error with a
   // message that names the offending tensor, field or key.
   static std::shared_ptr<const Model> parse(std::string_view bytes);

@@ -43,12 +43,16 @@ class CatalogItems final : public ItemSource {
 
 class ItemTable {
  public:
+  RECO_HOOK_ALLOCATED
+ public:
   explicit ItemTable(std::shared_ptr<const Model> model);
 
   // Builds every live item's row. Throws (and the table is unusable) only on allocation failure.
   void build(const ItemSource& items);
   // Strong guarantee: the row is computed before the table grows.
   void on_item(std::uint32_t dense, std::string_view id, const Item& item);
+  // Rows for dense ids below `bound` (the growth step of on_item, taken ahead).
+  void reserve(std::uint32_t bound) { grow(bound); }
   void on_remove(std::uint32_t dense) noexcept;
 
   const Model& model() const noexcept { return *model_; }

@@ -77,7 +77,7 @@ struct ModelSchema {
   bool has_mlp = false;
   Vec<MlpInput> mlp_inputs;
   Vec<std::uint32_t> mlp_layers;  // hidden sizes; the final 1-wide layer is implied
-  std::string json;               // the schema text as found in the file
+  String json;                    // the schema text as found in the file
 
   int find_field(std::string_view name) const noexcept;
   int find_group(std::string_view name) const noexcept;

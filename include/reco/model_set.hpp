@@ -43,6 +43,8 @@ constexpr std::size_t kMaxModelHistory = 64;
 
 class ModelVersion {
  public:
+  RECO_HOOK_ALLOCATED
+ public:
   ModelVersion(std::string_view name, std::shared_ptr<const Model> model, std::uint64_t digest,
                std::uint64_t file_bytes);
 
@@ -83,7 +85,7 @@ class ModelVersion {
 };
 
 struct ModelSplit {
-  std::string a, b;
+  String a, b;
   std::uint32_t b_buckets = 0;  // users whose bucket is < b_buckets go to b
 };
 
@@ -110,6 +112,8 @@ struct ModelVersionInfo {
 };
 
 class ModelSet {
+ public:
+  RECO_HOOK_ALLOCATED
  public:
   static constexpr std::uint32_t kBuckets = 10000;
   static std::uint32_t bucket(std::string_view user_key) noexcept;
@@ -151,6 +155,7 @@ class ModelSet {
 
   // The catalog calls these on its writes so that every version's rows stay current.
   void on_item(std::uint32_t dense, std::string_view id, const Item& item);
+  void reserve(std::uint32_t bound);  // every version's item rows (ItemTable::reserve)
   void on_remove(std::uint32_t dense) noexcept;
 
   std::size_t memory_bytes() const noexcept;
@@ -164,9 +169,9 @@ class ModelSet {
   ModelVersion* find_mut(std::string_view name) noexcept;
   void push_history(std::string_view name);
 
-  std::vector<std::unique_ptr<ModelVersion>> versions_;
-  std::string active_;  // empty: none
-  std::vector<std::string> history_;
+  Vec<std::unique_ptr<ModelVersion>> versions_;
+  String active_;  // empty: none
+  Vec<String> history_;
   std::optional<ModelSplit> split_;
 };
 

@@ -18,6 +18,8 @@
 #include <span>
 #include <vector>
 
+#include "reco/memory.hpp"
+
 namespace reco {
 
 class ScoreWindow {
@@ -77,8 +79,8 @@ class ScoreWindow {
       w.n = cur_.n + prev_.n;
       w.sum = cur_.sum + prev_.sum;
       w.sq = cur_.sq + prev_.sq;
-      s.missing = cur_.missing;
-      s.unknown = cur_.unknown;
+      s.missing.assign(cur_.missing.begin(), cur_.missing.end());
+      s.unknown.assign(cur_.unknown.begin(), cur_.unknown.end());
       for (std::size_t i = 0; i < s.missing.size(); ++i) {
         s.missing[i] += prev_.missing[i];
         s.unknown[i] += prev_.unknown[i];
@@ -98,7 +100,7 @@ class ScoreWindow {
   struct Bucket {
     std::uint64_t requests = 0, n = 0;
     double sum = 0, sq = 0;
-    std::vector<std::uint64_t> missing, unknown;
+    Vec<std::uint64_t> missing, unknown;
     void clear() noexcept {
       requests = n = 0;
       sum = sq = 0;

@@ -16,6 +16,9 @@ namespace reco {
 class TermIndex {
  public:
   void add(std::uint32_t id, std::span<const String> terms);
+  // Takes ahead the growth steps of add(): a list's doubling and the map's rehash (a new
+  // term's own entry stays a small allocation inside add()).
+  void reserve_add(std::span<const String> terms);
   void remove(std::uint32_t id, std::span<const String> terms);
   // Empty span if nobody carries the term.
   std::span<const std::uint32_t> postings(std::string_view term) const noexcept;

@@ -22,6 +22,7 @@ struct WeightedTerm {
 };
 
 struct UserProfile {
+  RECO_HOOK_ALLOCATED
   Vec<float> vector;            // empty: no vector
   Vec<WeightedTerm> terms;
   SeenSet seen;

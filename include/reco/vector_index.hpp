@@ -8,6 +8,8 @@
 // saved with one index kind and reloaded without knowing which.
 #pragma once
 
+#include "reco/memory.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,10 +50,14 @@ struct IndexCounters {
 // neighbour searches that choose a new node's links. Opaque outside its index.
 class VectorInsertPlan {
  public:
+  RECO_HOOK_ALLOCATED
+ public:
   virtual ~VectorInsertPlan() = default;
 };
 
 class VectorIndex {
+ public:
+  RECO_HOOK_ALLOCATED
  public:
   virtual ~VectorIndex() = default;
 
@@ -66,6 +72,9 @@ class VectorIndex {
   // scores exactly as the original.
   virtual void set(std::uint32_t id, std::span<const float> v, bool stored_form = false) = 0;
   virtual void remove(std::uint32_t id) = 0;
+  // Takes now the bulk growth steps that set() of ids below `ids` would take, so that a
+  // write can make its large allocations before its first change (reco/memory.hpp).
+  virtual void reserve(std::size_t /*ids*/) {}
   // Inserts in two steps, so that the costly part can run on another thread, concurrently
   // with other readers, and the write itself is short. plan_set is const (any thread, no
   // writer running); nullptr when the index gains nothing from a plan (or cannot plan

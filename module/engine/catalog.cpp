@@ -151,22 +151,33 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u, const VectorInser
   }
 
   std::uint32_t dense;
+  if (!created) {
+    dense = existing->second;
+  } else if (!free_ids_.empty()) {
+    dense = free_ids_.back();
+  } else {
+    if (items_.size() >= UINT32_MAX) throw Error("catalog is full");
+    dense = static_cast<std::uint32_t>(items_.size());
+  }
+  // Growth steps before the first change: if one is refused (out of memory, or a step that
+  // would cross maxmemory), the catalog is as it was. What allocates after this point is
+  // small (a map node, a new term's entry, graph lists).
+  reserve_dense(dense);
+  if (created) reserve_entries(by_fp_, 1);
+  if (created || u.terms) terms_.reserve_add(next.terms);
+
   if (created) {
     if (!free_ids_.empty()) {
-      dense = free_ids_.back();
       free_ids_.pop_back();
     } else {
-      if (items_.size() >= UINT32_MAX) throw Error("catalog is full");
-      dense = static_cast<std::uint32_t>(items_.size());
       items_.emplace_back();
       live_.push_back(0);
       fps_.push_back(0);
     }
     by_fp_.emplace(fp, dense);
     ++live_count_;
-  } else {
-    dense = existing->second;
-    if (u.terms) terms_.remove(dense, items_[dense].terms);
+  } else if (u.terms) {
+    terms_.remove(dense, items_[dense].terms);
   }
   if (created || u.terms) terms_.add(dense, next.terms);
   Item was = std::move(items_[dense]);
@@ -181,6 +192,18 @@ bool Catalog::upsert(std::string_view id, const ItemUpdate& u, const VectorInser
   ++version_;
   after_write();
   return created;
+}
+
+void Catalog::reserve_dense(std::uint32_t dense) {
+  const std::size_t need = std::size_t(dense) + 1;
+  if (need > items_.capacity()) {
+    const std::size_t cap = std::max<std::size_t>({need, 16, 2 * items_.capacity()});
+    items_.reserve(cap);
+    live_.reserve(cap);
+    fps_.reserve(cap);
+  }
+  vectors_->reserve(need);
+  models_->reserve(static_cast<std::uint32_t>(need));
 }
 
 std::unique_ptr<VectorInsertPlan> Catalog::plan_upsert(std::string_view id, const ItemUpdate& u) const {

@@ -30,17 +30,20 @@ FlatIndex::FlatIndex(std::size_t dim, Metric metric) : dim_(dim), metric_(metric
   if (dim == 0) throw Error("dimension must be at least 1");
 }
 
+void FlatIndex::reserve(std::size_t need) {
+  // Geometric in ids so that loading n items costs O(n) copies.
+  if (live_.capacity() >= need) return;
+  std::size_t cap = std::max<std::size_t>(need, live_.capacity() * 2);
+  rows_.reserve(cap * dim_);
+  norms2_.reserve(cap);
+  live_.reserve(cap);
+}
+
 void FlatIndex::set(std::uint32_t id, std::span<const float> v, bool stored_form) {
   if (v.size() != dim_) throw Error("vector size does not match the index dimension");
   std::size_t need = std::size_t(id) + 1;
   if (live_.size() < need) {
-    // Grow geometrically in ids so that loading n items costs O(n) copies.
-    if (live_.capacity() < need) {
-      std::size_t cap = std::max<std::size_t>(need, live_.capacity() * 2);
-      rows_.reserve(cap * dim_);
-      norms2_.reserve(cap);
-      live_.reserve(cap);
-    }
+    reserve(need);
     rows_.resize(need * dim_, 0.0f);
     norms2_.resize(need, 0.0f);
     live_.resize(need, 0);

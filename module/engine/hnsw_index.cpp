@@ -52,6 +52,20 @@ HnswIndex::HnswIndex(std::size_t dim, Metric metric, const HnswParams& params)
 
 HnswIndex::~HnswIndex() = default;
 
+void HnswIndex::reserve(std::size_t need) {
+  // The page table, the page itself (at most 64 KiB) and the float copy of int8 graphs;
+  // the slots themselves come into being only when set, so nothing saved changes.
+  const std::size_t pages = (need + (std::size_t(1) << page_shift_) - 1) >> page_shift_;
+  if (pages_.capacity() < pages) {
+    const std::size_t cap = std::max(pages, 2 * pages_.capacity());
+    pages_.reserve(cap);
+    page_ptrs_.reserve(cap);
+  }
+  Impl::add_pages(*this, need);
+  if (params_.keep_float && floats_.capacity() < need * dim_)
+    floats_.reserve(std::max(need, slot_count_ + slot_count_ / 2) * dim_);
+}
+
 bool HnswIndex::contains(std::uint32_t id) const noexcept {
   return id < slot_count_ && Impl::state(*this, id) == kLive;
 }

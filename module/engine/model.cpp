@@ -278,7 +278,7 @@ std::shared_ptr<const Model> Model::parse(std::string_view bytes) {
   const std::string* schema_text = file.meta("reco");
   if (!schema_text) fail("the file has no __metadata__ \"reco\" schema");
 
-  std::shared_ptr<Model> m(new Model());
+  std::shared_ptr<Model> m(new Model(), std::default_delete<Model>(), Allocator<Model>());
   m->schema_ = parse_model_schema(*schema_text);
   const ModelSchema& s = m->schema_;
 
@@ -496,7 +496,7 @@ void Model::score(const UserSide& user, const float* rows, std::span<const std::
     const kernels::Table& kern = kernels::active();
     std::size_t widest = h_len_;
     for (const Layer& l : layers_) widest = std::max<std::size_t>(widest, l.out);
-    thread_local std::vector<float> buf;
+    thread_local Vec<float> buf;
     if (buf.size() < 2 * widest * kBlock) buf.assign(2 * widest * kBlock, 0.0f);
     const v4f zero = {0, 0, 0, 0};
     for (std::size_t k0 = 0; k0 < n; k0 += kBlock) {
@@ -593,7 +593,7 @@ float Model::score_full(std::string_view user_key, const UserProfile* user, Cont
 
 std::string Model::to_bytes() const {
   TensorFile file;
-  file.metadata.emplace_back("reco", schema_.json);
+  file.metadata.emplace_back("reco", std::string(view(schema_.json)));
   auto add = [&](std::string name, std::vector<std::uint64_t> shape, const Vec<float>& data) {
     Tensor t;
     t.name = std::move(name);

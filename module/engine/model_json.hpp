@@ -4,9 +4,12 @@
 // means the writer is broken or the file was edited by hand, and which value wins would be
 // a guess. So the parse tracks the keys of every open object and refuses repeats. It also
 // bounds nesting and array lengths (see Limits), since the tree is built as it is read.
+// The tree (nodes, arrays, objects, strings) comes from reco::Allocator, so a large header
+// is counted by Redis and limited by the write's GrowthLimit (reco/memory.hpp) as it grows.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,9 +18,16 @@
 #include <nlohmann/json.hpp>
 
 #include "reco/error.hpp"
+#include "reco/memory.hpp"
 #include "reco/model_schema.hpp"
 
 namespace reco::model_json {
+
+using Json = nlohmann::basic_json<std::map, std::vector, String, bool, std::int64_t, std::uint64_t, double,
+                                  Allocator>;
+
+// A string value's text (the caller checked is_string()).
+inline std::string_view text_of(const Json& j) { return view(j.get_ref<const String&>()); }
 
 // Bounds on what one parse may build. A parsed value costs 16 bytes or more where its text
 // may cost 2 ("0,"), so the byte limits on the file alone would let a 64 MiB header grow
@@ -32,7 +42,7 @@ struct Limits {
 
 // Throws reco::Error("<what>: ...") on a syntax error, a duplicate key or input past
 // `limits`.
-inline nlohmann::json parse_strict(std::string_view text, const std::string& what,
+inline Json parse_strict(std::string_view text, const std::string& what,
                                    const Limits& limits = {}) {
   struct Refused {
     std::string why;
@@ -51,8 +61,8 @@ inline nlohmann::json parse_strict(std::string_view text, const std::string& wha
     if (!open.empty() && open.back().array && ++open.back().count > limits.max_array)
       throw Refused{"an array longer than " + std::to_string(limits.max_array) + " elements"};
   };
-  auto check = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
+  auto check = [&](int, Json::parse_event_t ev, Json& parsed) {
+    using E = Json::parse_event_t;
     if (ev == E::object_start || ev == E::array_start) {
       element();
       if (open.size() >= limits.max_depth)
@@ -63,16 +73,16 @@ inline nlohmann::json parse_strict(std::string_view text, const std::string& wha
     } else if (ev == E::value) {
       element();
     } else if (ev == E::key && !open.empty()) {
-      const std::string& k = parsed.get_ref<const std::string&>();
+      const std::string k(text_of(parsed));
       if (!open.back().keys.insert(k).second) throw Refused{"duplicate key \"" + k + "\""};
     }
     return true;
   };
   try {
-    return nlohmann::json::parse(text.begin(), text.end(), check);
+    return Json::parse(text.begin(), text.end(), check);
   } catch (const Refused& r) {
     throw Error(what + ": " + r.why);
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const Json::exception& e) {
     std::string m = e.what();
     // nlohmann prefixes "[json.exception.parse_error.101] "; the rest is the useful part.
     if (auto p = m.find("] "); p != std::string::npos) m = m.substr(p + 2);

@@ -15,7 +15,8 @@
 namespace reco {
 namespace {
 
-using nlohmann::json;
+using json = model_json::Json;
+using model_json::text_of;
 
 [[noreturn]] void fail(const std::string& msg) { throw Error("model: " + msg); }
 
@@ -25,7 +26,7 @@ void only_keys(const json& obj, std::initializer_list<const char*> keys, const s
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     bool known = false;
     for (const char* k : keys) known = known || it.key() == k;
-    if (!known) fail(where + " has unknown key " + qs(it.key()));
+    if (!known) fail(where + " has unknown key " + qs(view(it.key())));
   }
 }
 
@@ -42,7 +43,7 @@ std::string get_string(const json& obj, const char* key, const std::string& wher
     return dflt;
   }
   if (!v->is_string()) fail(where + " " + key + " is not a string");
-  return v->get<std::string>();
+  return std::string(text_of(*v));
 }
 
 std::uint64_t get_size(const json& v, const std::string& what, std::uint64_t lo, std::uint64_t hi) {
@@ -139,7 +140,7 @@ ModelField parse_field(const json& f, std::size_t i, const ModelSchema& schema) 
     out.rows.reserve(vocab->size());
     for (const json& v : *vocab) {
       if (!v.is_string()) fail(where + " vocab entry #" + std::to_string(out.vocab.size()) + " is not a string");
-      const std::string& s = v.get_ref<const std::string&>();
+      const std::string_view s = text_of(v);
       auto row = static_cast<std::uint32_t>(out.vocab.size() + 1);
       if (!out.rows.emplace(to_string(s), row).second)
         fail(where + " vocab has duplicate value " + qs(s));
@@ -155,8 +156,8 @@ ModelField parse_field(const json& f, std::size_t i, const ModelSchema& schema) 
 
   if (const json* g = get(f, "group")) {
     if (!g->is_string()) fail(where + " group is not a string");
-    int gi = schema.find_group(g->get_ref<const std::string&>());
-    if (gi < 0) fail(where + " names unknown group " + qs(g->get<std::string>()));
+    int gi = schema.find_group(text_of(*g));
+    if (gi < 0) fail(where + " names unknown group " + qs(text_of(*g)));
     out.group = gi;
   }
   return out;
@@ -241,14 +242,14 @@ static ModelSchema parse_schema_json(std::string_view text) {
   json j = model_json::parse_strict(text, "model: schema");
   if (!j.is_object()) fail("schema is not a JSON object");
   ModelSchema s;
-  s.json = std::string(text);
+  s.json = to_string(text);
 
   const std::string format = get_string(j, "format", "schema", true);
   if (format != "reco.fm") fail("schema format is " + qs(format) + ", expected \"reco.fm\"");
   const json* version = get(j, "version");
   if (!version) fail("schema has no version");
   if (!version->is_number_integer() || version->get<std::int64_t>() != 1)
-    fail("schema version " + version->dump() + " is not supported (this engine reads version 1)");
+    fail("schema version " + std::string(view(version->dump())) + " is not supported (this engine reads version 1)");
 
   const std::string output = get_string(j, "output", "schema", false, "sigmoid");
   if (output == "sigmoid") s.output = ModelOutput::Sigmoid;

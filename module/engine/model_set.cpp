@@ -121,7 +121,7 @@ std::string ModelSet::rollback() {
   active_ = std::move(history_.back());
   history_.pop_back();
   split_.reset();
-  return active_;
+  return std::string(view(active_));
 }
 
 std::unique_ptr<ModelVersion> ModelSet::remove(std::string_view name, bool force) {
@@ -163,7 +163,7 @@ const ModelVersion* ModelSet::choose(std::string_view user_key) const noexcept {
   return active();
 }
 
-std::vector<std::string> ModelSet::history() const { return history_; }
+std::vector<std::string> ModelSet::history() const { return {history_.begin(), history_.end()}; }
 
 std::vector<ModelVersionInfo> ModelSet::list() const {
   std::vector<ModelVersionInfo> out;
@@ -210,6 +210,10 @@ void ModelSet::on_item(std::uint32_t dense, std::string_view id, const Item& ite
   for (auto& v : versions_) v->items().on_item(dense, id, item);
 }
 
+void ModelSet::reserve(std::uint32_t bound) {
+  for (auto& v : versions_) v->items().reserve(bound);
+}
+
 void ModelSet::on_remove(std::uint32_t dense) noexcept {
   for (auto& v : versions_) v->items().on_remove(dense);
 }
@@ -230,7 +234,7 @@ void ModelSet::save(ByteSink& out) const {
   }
   out.put_bytes(active_);
   out.put_u64(history_.size());
-  for (const std::string& h : history_) out.put_bytes(h);
+  for (const String& h : history_) out.put_bytes(h);
   out.put_u64(split_ ? 1 : 0);
   if (split_) {
     out.put_bytes(split_->a);
@@ -264,7 +268,7 @@ std::unique_ptr<ModelSet> ModelSet::load(ByteSource& in, std::uint32_t encoding,
   for (std::uint64_t i = 0; i < h; ++i) {
     std::string name = in.get_bytes();
     if (!set->find(name)) throw Error("corrupt model set: history names missing version " + qs(name));
-    set->history_.push_back(std::move(name));
+    set->history_.push_back(to_string(name));
   }
   const std::uint64_t has_split = in.get_u64();
   if (has_split > 1) throw Error("corrupt model set: split flag");

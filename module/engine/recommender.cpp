@@ -37,8 +37,8 @@ constexpr std::size_t kTermDepthPerBudget = 8;
 // it carries more of the user's terms than those.
 std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const WeightedTerm> terms,
                                        std::size_t budget, const ItemFilter& filter) {
-  thread_local std::vector<float> acc;
-  thread_local std::vector<std::uint32_t> touched;
+  thread_local Vec<float> acc;
+  thread_local Vec<std::uint32_t> touched;
   if (acc.size() < catalog.id_bound()) acc.resize(catalog.id_bound(), 0.0f);
   touched.clear();
   std::size_t total = 0;
@@ -69,7 +69,7 @@ std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const W
     float score;
     OrderKey key;
   };
-  thread_local std::vector<Scored> scored;
+  thread_local Vec<Scored> scored;
   scored.clear();
   for (std::uint32_t id : touched) {
     const float s = acc[id];
@@ -122,7 +122,7 @@ class CandidateSlots {
   }
 
  private:
-  std::vector<std::uint64_t> table_;
+  Vec<std::uint64_t> table_;
   std::size_t mask_ = 0;
 };
 
@@ -152,8 +152,8 @@ class SeenBits {
 
  private:
   struct Scratch {
-    std::vector<std::uint64_t> words;
-    std::vector<std::uint32_t> set;  // indexes of words with a bit set
+    Vec<std::uint64_t> words;
+    Vec<std::uint32_t> set;  // indexes of words with a bit set
   };
   static Scratch& local() {
     thread_local Scratch s;

@@ -21,7 +21,8 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-using nlohmann::json;
+using json = model_json::Json;
+using model_json::text_of;
 
 [[noreturn]] void fail(const std::string& msg) { throw Error("safetensors: " + msg); }
 
@@ -48,11 +49,11 @@ Entry parse_entry(const std::string& name, const json& v, std::uint64_t data_siz
   e.name = name;
   for (auto it = v.begin(); it != v.end(); ++it)
     if (it.key() != "dtype" && it.key() != "shape" && it.key() != "data_offsets")
-      fail(t + " has unknown key " + qs(it.key()));
+      fail(t + " has unknown key " + qs(std::string(view(it.key()))));
   auto dt = v.find("dtype");
   if (dt == v.end() || !dt->is_string()) fail(t + " has no dtype string");
-  if (dt->get_ref<const std::string&>() != "F32")
-    fail(t + " has dtype " + dt->get<std::string>() + "; only F32 is supported");
+  if (text_of(*dt) != "F32")
+    fail(t + " has dtype " + std::string(text_of(*dt)) + "; only F32 is supported");
   auto sh = v.find("shape");
   if (sh == v.end() || !sh->is_array()) fail(t + " has no shape array");
   if (sh->size() > kMaxTensorRank) fail(t + " has rank " + std::to_string(sh->size()) + " (at most 8)");
@@ -135,12 +136,12 @@ static TensorFile read_checked(std::string_view bytes) {
     if (it.key() == "__metadata__") {
       if (!it->is_object()) fail("__metadata__ is not an object");
       for (auto m = it->begin(); m != it->end(); ++m) {
-        if (!m->is_string()) fail("__metadata__ value " + qs(m.key()) + " is not a string");
-        out.metadata.emplace_back(m.key(), m->get<std::string>());
+        if (!m->is_string()) fail("__metadata__ value " + qs(std::string(view(m.key()))) + " is not a string");
+        out.metadata.emplace_back(std::string(view(m.key())), std::string(text_of(*m)));
       }
       continue;
     }
-    entries.push_back(parse_entry(it.key(), *it, data.size()));
+    entries.push_back(parse_entry(std::string(view(it.key())), *it, data.size()));
   }
 
   // The entries must tile [0, data size): sorted by begin, each starts where the last ended.
@@ -173,9 +174,10 @@ static TensorFile read_checked(std::string_view bytes) {
 }
 
 std::string write_safetensors(const TensorFile& file) {
-  json h = json::object();
+  using out_json = nlohmann::json;  // writing happens in tools, outside Redis
+  out_json h = out_json::object();
   if (!file.metadata.empty()) {
-    json m = json::object();
+    out_json m = out_json::object();
     for (const auto& kv : file.metadata) {
       if (m.contains(kv.first)) fail("duplicate metadata key " + qs(kv.first));
       m[kv.first] = kv.second;

@@ -20,6 +20,19 @@ void TermIndex::add(std::uint32_t id, std::span<const String> terms) {
   }
 }
 
+void TermIndex::reserve_add(std::span<const String> terms) {
+  std::size_t fresh = 0;
+  for (const String& t : terms) {
+    auto it = postings_.find(view(t));
+    if (it == postings_.end()) {
+      ++fresh;
+    } else if (it->second.size() == it->second.capacity()) {
+      it->second.reserve(std::max<std::size_t>(8, 2 * it->second.capacity()));
+    }
+  }
+  if (fresh) reserve_entries(postings_, fresh);
+}
+
 void TermIndex::remove(std::uint32_t id, std::span<const String> terms) {
   for (const String& t : terms) {
     auto it = postings_.find(view(t));

@@ -3,14 +3,17 @@
 
 #include <cctype>
 #include <new>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "reco/error.hpp"
+#include "reco/memory.hpp"
 #include "catalog_acl.hpp"
 #include "command_stats.hpp"
 #include "limits_config.hpp"
+#include "memory_limit.hpp"
 #include "write_guard.hpp"
 
 namespace reco::glue {
@@ -18,8 +21,13 @@ namespace reco::glue {
 namespace {
 
 // Lower-case names of the commands registered with the "write" flag ("parent|sub" for a
-// subcommand): the ones write_guard.hpp checks on Redis 7.0.
+// subcommand): the ones write_guard.hpp checks on Redis 7.0; and of those with "deny-oom":
+// the ones that run under a growth limit (memory_limit.hpp).
 std::unordered_set<std::string>& write_commands() {
+  static std::unordered_set<std::string> names;
+  return names;
+}
+std::unordered_set<std::string>& growing_commands() {
   static std::unordered_set<std::string> names;
   return names;
 }
@@ -30,22 +38,26 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool has_write_flag(const char* flags) {
+bool has_flag(const char* flags, std::string_view flag) {
   std::string_view f(flags);
   for (std::size_t pos = 0; pos < f.size();) {
     std::size_t end = f.find(' ', pos);
     if (end == std::string_view::npos) end = f.size();
-    if (f.substr(pos, end - pos) == "write") return true;
+    if (f.substr(pos, end - pos) == flag) return true;
     pos = end + 1;
   }
   return false;
 }
 
-bool is_write_call(std::span<const std::string_view> args) {
-  const auto& names = write_commands();
+bool is_call_of(const std::unordered_set<std::string>& names, std::span<const std::string_view> args) {
   std::string name = lower(args[0]);
   if (names.count(name)) return true;
   return args.size() > 1 && names.count(name + "|" + lower(args[1])) > 0;
+}
+
+void note_flags(const std::string& name, const char* flags) {
+  if (has_flag(flags, "write")) write_commands().insert(name);
+  if (has_flag(flags, "deny-oom")) growing_commands().insert(name);
 }
 
 }  // namespace
@@ -77,10 +89,14 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
     }
     set_caps_enforced(
         !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
-    const bool write = is_write_call(args);
+    const bool write = is_call_of(write_commands(), args);
     begin_call(args, write);
     if (write) check_may_write(ctx);
     check_catalog_access(ctx, args, write);
+    std::optional<GrowthLimit> limit;
+    if (write && is_call_of(growing_commands(), args)) {
+      if (auto headroom = write_headroom(ctx)) limit.emplace(*headroom);
+    }
     handler(Call{ctx, argv, args});
     end_call(ctx, false);
   } catch (...) {
@@ -98,13 +114,15 @@ std::string current_error_reply() noexcept {
       return e.message;
     } catch (const Error& e) {
       return std::string("ERR ") + e.what();
+    } catch (const MemoryLimitReached& e) {
+      return std::string("OOM reco: ") + e.what();
     } catch (const std::bad_alloc&) {
-      return "ERR out of memory";
+      return kOutOfMemoryReply;
     } catch (...) {
       return "ERR internal error";
     }
   } catch (...) {
-    return "ERR out of memory";  // building the message itself failed
+    return kOutOfMemoryReply;  // building the message itself failed
   }
 }
 
@@ -115,7 +133,7 @@ int register_commands(RedisModuleCtx* ctx, std::span<const CommandSpec> specs) {
       RedisModule_Log(ctx, "warning", "could not register command %s", s.name);
       return REDISMODULE_ERR;
     }
-    if (has_write_flag(s.flags)) write_commands().insert(lower(s.name));
+    note_flags(lower(s.name), s.flags);
   }
   return REDISMODULE_OK;
 }
@@ -134,7 +152,7 @@ int register_subcommands(RedisModuleCtx* ctx, const char* parent, std::span<cons
       RedisModule_Log(ctx, "warning", "could not register command %s|%s", parent, s.name);
       return REDISMODULE_ERR;
     }
-    if (has_write_flag(s.flags)) write_commands().insert(lower(std::string(parent) + "|" + s.name));
+    note_flags(lower(std::string(parent) + "|" + s.name), s.flags);
   }
   return REDISMODULE_OK;
 }

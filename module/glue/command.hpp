@@ -3,9 +3,11 @@
 // Redis calls a plain C function; an exception escaping into redis-server would abort it.
 // So every command enters through run<>(), which checks the arity, hands the handler the
 // arguments as string views, and turns every exception into an error reply: reco::Error ->
-// "ERR <message>", std::bad_alloc -> "ERR out of memory", ReplyError -> its own text
-// (WRONGTYPE), anything else -> "ERR internal error". Handlers validate all arguments before
-// they change anything, so an error reply always means nothing happened.
+// "ERR <message>", std::bad_alloc -> "OOM reco: out of memory" (a step refused by the
+// write's growth limit: "OOM reco: a step of ... would cross maxmemory ..."), ReplyError ->
+// its own text (WRONGTYPE), anything else -> "ERR internal error". Handlers validate all
+// arguments before they change anything, and a write takes its growth steps before its
+// first change, so an error reply always means nothing happened.
 #pragma once
 
 #include <span>
@@ -15,6 +17,8 @@
 #include "redismodule.h"
 
 namespace reco::glue {
+
+inline constexpr const char* kOutOfMemoryReply = "OOM reco: out of memory";
 
 // A failure whose reply does not start with "ERR" (the full reply text, code included).
 struct ReplyError {

@@ -49,7 +49,13 @@ std::string model_state(const ModelSet& m) {
     s += '\0';
     s += std::to_string(v.digest) + (v.active ? "a" : "-") + std::to_string(v.split_buckets) + '\n';
   }
-  if (const auto& split = m.current_split()) s += "split " + split->a + '\0' + split->b + ' ' + std::to_string(split->b_buckets);
+  if (const auto& split = m.current_split()) {
+    s += "split ";
+    s += view(split->a);
+    s += '\0';
+    s += view(split->b);
+    s += ' ' + std::to_string(split->b_buckets);
+  }
   s += "\nhistory";
   for (const std::string& h : m.history()) {
     s += '\0';

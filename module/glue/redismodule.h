@@ -108,6 +108,7 @@
 // ---- Server events (SubscribeToServerEvent) ---------------------------------------------
 #define REDISMODULE_EVENT_FLUSHDB 2
 #define REDISMODULE_EVENT_LOADING 3
+#define REDISMODULE_EVENT_CONFIG 16  // 7.0: CONFIG SET (and module configs) changed values
 #define REDISMODULE_SUBEVENT_FLUSHDB_START 0
 #define REDISMODULE_SUBEVENT_FLUSHDB_END 1
 #define REDISMODULE_SUBEVENT_LOADING_RDB_START 0
@@ -116,6 +117,7 @@
 #define REDISMODULE_SUBEVENT_LOADING_ENDED 3
 #define REDISMODULE_SUBEVENT_LOADING_FAILED 4
 #define REDISMODULE_FLUSHINFO_VERSION 1
+#define REDISMODULE_SUBEVENT_CONFIG_CHANGE 0
 
 // ---- Log levels and the canonical wrong-type error ---------------------------------------
 #define REDISMODULE_LOGLEVEL_DEBUG "debug"
@@ -148,6 +150,13 @@ struct RedisModuleFlushInfo {
   uint64_t version;
   int32_t sync;
   int32_t dbnum;
+};
+
+// Payload of REDISMODULE_EVENT_CONFIG (version 1): the names of the configs that changed.
+struct RedisModuleConfigChange {
+  uint64_t version;
+  uint32_t num_changes;
+  const char** config_names;
 };
 
 // ---- Callbacks ----------------------------------------------------------------------------
@@ -218,6 +227,7 @@ static_assert(offsetof(RedisModuleTypeMethods, mem_usage2) == 112);
 static_assert(offsetof(RedisModuleTypeMethods, copy2) == 136);
 static_assert(sizeof(RedisModuleTypeMethods) == 144);
 static_assert(sizeof(RedisModuleEvent) == 16 && sizeof(RedisModuleFlushInfo) == 16);
+static_assert(sizeof(RedisModuleConfigChange) == 24);
 #endif
 
 // ---- Command metadata (SetCommandInfo, 7.0; version 1 of RedisModuleCommandInfo) ---------
@@ -354,6 +364,7 @@ struct RedisModuleUser;
   /* memory: counted in INFO and against maxmemory */                                             \
   X(void*, Alloc, (size_t bytes))                                                                  \
   X(void*, TryAlloc, (size_t bytes))                                                               \
+  X(float, GetUsedMemoryRatio, (void))                                                             \
   X(void*, Calloc, (size_t nmemb, size_t size))                                                    \
   X(void*, Realloc, (void* ptr, size_t bytes))                                                     \
   X(void, Free, (void* ptr))                                                                       \

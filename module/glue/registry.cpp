@@ -19,7 +19,7 @@ SharedCatalog::Write Registry::write(std::string_view name) { return handle(name
 
 std::shared_ptr<SharedCatalog> Registry::share(std::unique_ptr<Catalog> catalog) {
   catalog->set_refresh_on_write(false);
-  return std::make_shared<SharedCatalog>(std::move(catalog));
+  return make_hooked_shared<SharedCatalog>(std::move(catalog));
 }
 
 void Registry::create(std::string_view name, std::size_t dim, Metric metric,

@@ -97,12 +97,16 @@ void user_set(const Call& call) {
     }
   }
 
+  // Everything that allocates is built before the first change (the profile itself is
+  // allocated before the key is created), so a refused allocation leaves the key as it was.
+  std::optional<SeenSet> seen_set;
+  if (seen) seen_set.emplace().assign(*seen);
   UserKey key(call.ctx, call.argv[1], true);
   UserProfile& u = key.profile_or_create();
   if (vector) u.vector = std::move(*vector);
   if (terms) u.terms = std::move(*terms);
   if (features) u.features = std::move(*features);
-  if (seen) u.seen.assign(*seen);
+  if (seen_set) u.seen = std::move(*seen_set);
   notify(call, "reco.user.set");
   RedisModule_ReplicateVerbatim(call.ctx);
   RedisModule_ReplyWithSimpleString(call.ctx, "OK");
@@ -149,7 +153,14 @@ void user_seen_add(const Call& call) {
   check_cap("items", static_cast<long long>(call.args.size() - 2), "max-list", limits().max_list);
   std::vector<std::uint64_t> fps = fingerprints_of(call.args.subspan(2));
   UserKey key(call.ctx, call.argv[1], true);
-  std::size_t added = key.profile_or_create().seen.add(fps);
+  std::size_t added;
+  if (UserProfile* u = key.profile()) {
+    added = u->seen.add(fps);  // merges aside, then swaps: unchanged if it throws
+  } else {
+    SeenSet fresh;  // filled before the key exists, so a refused allocation creates nothing
+    added = fresh.add(fps);
+    key.profile_or_create().seen = std::move(fresh);
+  }
   // A missing key is always created with at least one item, so added > 0 covers creation.
   if (added > 0) {
     notify(call, "reco.user.seen.add");

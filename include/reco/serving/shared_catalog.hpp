@@ -28,6 +28,8 @@
 //   replaced catalog (CATALOG.DROP, a full sync) lives until its last query ends.
 #pragma once
 
+#include "reco/memory.hpp"
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -39,6 +41,8 @@
 namespace reco {
 
 class SharedCatalog {
+ public:
+  RECO_HOOK_ALLOCATED
  public:
   explicit SharedCatalog(std::unique_ptr<Catalog> catalog) : catalog_(std::move(catalog)) {}
 

@@ -138,14 +138,21 @@ struct HnswIndex::Impl {
     return {x.page_ptrs_.data(), unsigned(x.page_shift_), (1u << x.page_shift_) - 1,
             x.block_words_, 1 + x.m0_, x.dim_, x.payload_words_ * 4};
   }
+  // Pages for slots [0, need), each built before it is appended: a failed allocation
+  // leaves the page table as it was, never with an empty page in it.
+  static void add_pages(HnswIndex& x, std::size_t need) {
+    while ((x.pages_.size() << x.page_shift_) < need) {
+      Vec<std::uint32_t> page(x.block_words_ << x.page_shift_, 0);
+      if (x.page_ptrs_.size() == x.page_ptrs_.capacity())
+        x.page_ptrs_.reserve(std::max<std::size_t>(8, 2 * x.page_ptrs_.capacity()));
+      x.pages_.push_back(std::move(page));
+      x.page_ptrs_.push_back(x.pages_.back().data());
+    }
+  }
   // Makes slots [0, need) exist (new ones free).
   static void grow(HnswIndex& x, std::size_t need) {
     if (need <= x.slot_count_) return;
-    while ((x.pages_.size() << x.page_shift_) < need) {
-      x.pages_.emplace_back();
-      x.pages_.back().assign(x.block_words_ << x.page_shift_, 0);
-      x.page_ptrs_.push_back(x.pages_.back().data());
-    }
+    add_pages(x, need);
     if (x.params_.keep_float) {
       if (x.floats_.capacity() < need * x.dim_)
         x.floats_.reserve(std::max(need, x.slot_count_ + x.slot_count_ / 2) * x.dim_);

@@ -45,7 +45,7 @@ int on_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) no
   try {
     task->reply.send(ctx);
   } catch (...) {
-    RedisModule_ReplyWithError(ctx, "ERR out of memory");
+    RedisModule_ReplyWithError(ctx, kOutOfMemoryReply);
   }
   record_call(ctx, task->clock, task->reply.failed());
   return REDISMODULE_OK;

@@ -6,9 +6,12 @@
 #include "serving/write_dispatch.hpp"
 
 #include <atomic>
+#include <optional>
 
 #include "args.hpp"
 #include "command.hpp"
+#include "memory_limit.hpp"
+#include "reco/memory.hpp"
 #include "reco/error.hpp"
 #include "registry.hpp"
 #include "serving/query_dispatch.hpp"
@@ -27,6 +30,9 @@ struct WriteTask {
   bool granted = false;  // set by the worker before it unblocks the client
   bool applied = false;  // set by the main thread
   CallClock clock;       // the call, recorded when its reply is written
+  // The call's growth limit when it was handed over (memory_limit.hpp): the plan runs under
+  // what was left then, the apply under what is left when it runs.
+  std::optional<std::size_t> headroom;
 };
 
 // Applies a granted task on the main thread, to the catalog now under its name.
@@ -55,6 +61,10 @@ int on_write_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc
   g_handed_over.fetch_add(1, std::memory_order_relaxed);
   bool failed = false;
   try {
+    std::optional<GrowthLimit> limit;
+    if (task->headroom) {
+      if (auto left = write_headroom(ctx)) limit.emplace(*left);
+    }
     apply_granted(*task, ctx);
   } catch (...) {
     reply_error(ctx, current_error_reply());
@@ -80,10 +90,13 @@ bool hand_over(RedisModuleCtx* ctx, std::unique_ptr<WriteTask>& task) {
   if (!bc) return false;
   WriteTask* t = task.release();
   t->clock = adopt_call();
+  t->headroom = GrowthLimit::remaining();
   if (t->plan) t->catalog->plan_started();
   const bool queued = query_pool().submit([bc, t] {
     if (t->plan) {
       try {
+        std::optional<GrowthLimit> limit;
+        if (t->headroom) limit.emplace(*t->headroom);
         SharedCatalog::Read r = t->catalog->read();
         t->made = t->plan(*r);
       } catch (...) {
