@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < items; ++i) {
         for (float& x : v) x = u(rng);
         load.send({"RECO.ITEM.SET", "c", item_id(std::uint32_t(i)), "FP32", blob(v.data(), dim), "TERMS", "2",
-                   genres[i % 6], genres[(i / 6 + 1) % 6], "POPULARITY", std::to_string(i % 1000)});
+                   genres[i % 6], genres[(i + 1 + (i / 6) % 5) % 6], "POPULARITY", std::to_string(i % 1000)});
       }
       load.drain();
     }
