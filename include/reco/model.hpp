@@ -46,6 +46,9 @@ struct UserSide {
   Vec<std::uint8_t> values;
 };
 
+// Longest run record a model file may carry under __metadata__ "reco.run".
+constexpr std::size_t kMaxRunRecordBytes = 64 * 1024;
+
 class Model {
  public:
   RECO_HOOK_ALLOCATED
@@ -55,6 +58,10 @@ class Model {
   static std::shared_ptr<const Model> parse(std::string_view bytes);
 
   const ModelSchema& schema() const noexcept { return schema_; }
+  // The trainer's run record (__metadata__ "reco.run": a JSON object as text, at most
+  // kMaxRunRecordBytes), empty when the file has none. Kept as found, shown by
+  // RECO.MODEL.INFO, written back by to_bytes().
+  std::string_view run_record() const noexcept { return view(run_record_); }
 
   // Floats per item row (a multiple of 4). Row layout: q_i (sum of group dims), b_i,
   // zero padding up to dot_width(), then h_i = W_0I z_I (zero-padded) if there is an MLP.
@@ -78,8 +85,8 @@ class Model {
   float score_full(std::string_view user_key, const UserProfile* user, ContextPairs context,
                    std::string_view item_id, const Item& item) const;
 
-  // A model file equivalent to the one parsed (schema text and weights; other metadata
-  // keys are not kept). parse(to_bytes()) scores exactly like this model.
+  // A model file equivalent to the one parsed (schema text, run record and weights; other
+  // metadata keys are not kept). parse(to_bytes()) scores exactly like this model.
   std::string to_bytes() const;
   std::size_t memory_bytes() const noexcept;
   std::size_t parameter_count() const noexcept;
@@ -114,6 +121,7 @@ class Model {
                   std::uint8_t* values) const;
 
   ModelSchema schema_;
+  String run_record_;
   float bias_ = 0;
   Vec<FieldWeights> weights_;
   Vec<std::uint32_t> group_offset_;    // per group, into q/p

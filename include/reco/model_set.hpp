@@ -109,6 +109,7 @@ struct ModelVersionInfo {
   std::size_t fields = 0, parameters = 0, item_width = 0;
   bool has_mlp = false;
   bool sigmoid = true;
+  std::string run;  // the file's run record (Model::run_record), empty if none
 };
 
 class ModelSet {

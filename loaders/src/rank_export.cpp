@@ -94,6 +94,7 @@ ModelFile export_rank_model(const RankSchema& schema, const RankModel& model) {
 std::string serialize_model_file(const ModelFile& file) {
   json header = json::object();
   header["__metadata__"] = {{"reco", file.schema}};
+  if (!file.run.empty()) header["__metadata__"]["reco.run"] = file.run;
   uint64_t offset = 0;
   for (const auto& [name, t] : file.tensors) {
     size_t n = 1;
@@ -156,6 +157,7 @@ ModelFile parse_model_file(const std::string& bytes, const std::string& what) {
         fail("__metadata__ has no string \"reco\"");
       }
       file.schema = entry["reco"].get<std::string>();
+      if (entry.contains("reco.run") && entry["reco.run"].is_string()) file.run = entry["reco.run"].get<std::string>();
       continue;
     }
     if (!entry.is_object() || entry.value("dtype", "") != "F32") fail("tensor " + name + ": dtype must be F32");

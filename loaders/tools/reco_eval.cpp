@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reco_offline/run_record.hpp"
 #include "reco_offline/blend_fit.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/held_out_relevance.hpp"
@@ -98,7 +99,8 @@ bool run_module(RedisConnection& conn, Method& m, const std::vector<HeldOutUser>
 int run(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "similar") return eval_similar::run(argc - 1, argv + 1);
   CLI::App app{"reco-eval: hit rate / recall / NDCG at K of served recommendations on held-out ratings"};
-  std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path;
+  std::string dir = "data/prepared", host = "127.0.0.1", catalog = "movies", prefix = "user:", extra, json_path,
+              record_path;
   std::string blend_path, original_catalog, original_prefix = "lmf:user:", model;
   int port = 6379;
   size_t k = 10, max_users = 0, window = 256;
@@ -114,6 +116,9 @@ int run(int argc, char** argv) {
   app.add_option("--window", window, "queries in flight")->capture_default_str();
   app.add_flag("--offline", offline_only, "only the offline rows (no server needed)");
   app.add_option("--json", json_path, "also write the table as JSON to this file");
+  app.add_option("--record", record_path,
+                 "append this evaluation (command, K, the table) to a run record, e.g. the train_log.json of the "
+                 "vectors served");
   app.add_option("--blend", blend_path,
                  "blend.json to serve with when the catalog keeps no blend settings (default: <prepared>/blend.json; "
                  "'none': the module's defaults)");
@@ -255,6 +260,13 @@ int run(int argc, char** argv) {
       rows.push_back(std::move(row));
     }
     if (!json_path.empty()) std::ofstream(json_path) << nlohmann::json{{"k", k}, {"rows", rows}}.dump(2) << "\n";
+    if (!record_path.empty()) {
+      nlohmann::json command = nlohmann::json::array();
+      for (int i = 0; i < argc; ++i) command.push_back(argv[i]);
+      append_evaluation(record_path, {{"tool", "reco-eval"}, {"command", command}, {"catalog", catalog},
+                                      {"k", k}, {"users", users.size()}, {"rows", rows}});
+      fmt::print("evaluation appended to the run record {}\n", record_path);
+    }
   } catch (const RedisError& e) {
     fmt::print(stderr, "reco-eval: {}\n", e.what());
     return 2;

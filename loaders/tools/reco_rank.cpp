@@ -19,6 +19,7 @@
 #include "reco_offline/rank_features.hpp"
 #include "reco_offline/rank_scorer.hpp"
 #include "reco_offline/rank_trainer.hpp"
+#include "reco_offline/run_record.hpp"
 #include "reco_offline/text_input.hpp"
 
 namespace reco_offline::tools::rank {
@@ -125,8 +126,21 @@ int run(int argc, char** argv) {
                "item popularity alone: test AUC {:.4f}\n",
                result.best_epoch, result.best_test_auc, 10, holdout_auc, pop);
 
+    // The run record goes into the file (what is known before the file check) and, with the
+    // check's result, next to it.
+    nlohmann::json log = run_record("reco-rank", argc, argv,
+                                    {fs::path(dir) / "items.tsv", fs::path(dir) / "users.tsv",
+                                     fs::path(dir) / "train.tsv", fs::path(dir) / "test.tsv",
+                                     fs::path(dir) / "holdout.tsv"});
+    log.update({{"dim", dim}, {"mlp", layout.hidden}, {"epochs", config.epochs}, {"patience", config.patience},
+                {"batch", config.batch}, {"learning_rate", config.learning_rate}, {"lr_decay", config.lr_decay},
+                {"l2", config.penalty.l2}, {"mlp_l2", config.penalty.mlp_l2}, {"init_sd", config.init_sd},
+                {"seed", config.seed}, {"window", window}, {"user_prefix", prefix}, {"train_rows", train.size()},
+                {"test_rows", test.size()}, {"best_epoch", result.best_epoch}, {"test_auc", result.best_test_auc},
+                {"holdout_auc", holdout_auc}, {"popularity_test_auc", pop}, {"per_epoch", epochs}});
     // The file must score like the trainer before anything is written.
-    const ModelFile file = export_rank_model(schema, result.model);
+    ModelFile file = export_rank_model(schema, result.model);
+    file.run = log.dump();
     const std::string bytes = serialize_model_file(file);
     const ModelFileScorer scorer(parse_model_file(bytes, out));
     const size_t n_check = std::min(check_rows, data.test.rows.size());
@@ -149,13 +163,7 @@ int run(int argc, char** argv) {
       if (!target.parent_path().empty()) fs::create_directories(target.parent_path());
     write_model_file(out, file);
     write_users(users_out, users_with_statistics(data));
-    nlohmann::json log = {{"dim", dim}, {"mlp", layout.hidden}, {"epochs", config.epochs}, {"patience", config.patience},
-                          {"batch", config.batch}, {"learning_rate", config.learning_rate}, {"lr_decay", config.lr_decay}, {"l2", config.penalty.l2},
-                          {"mlp_l2", config.penalty.mlp_l2}, {"init_sd", config.init_sd}, {"seed", config.seed},
-                          {"window", window}, {"user_prefix", prefix}, {"train_rows", train.size()},
-                          {"test_rows", test.size()}, {"best_epoch", result.best_epoch},
-                          {"test_auc", result.best_test_auc}, {"holdout_auc", holdout_auc},
-                          {"popularity_test_auc", pop}, {"file_check_max_diff", worst}, {"per_epoch", epochs}};
+    log["file_check_max_diff"] = worst;
     fs::path log_path = fs::path(out).replace_extension(".json");
     if (log_path == fs::path(out)) log_path = out + ".log.json";
     std::ofstream(log_path) << log.dump(2) << "\n";

@@ -32,6 +32,7 @@
 #include "reco_offline/mf_trainer.hpp"
 #include "reco_offline/popularity_prior.hpp"
 #include "reco_offline/records.hpp"
+#include "reco_offline/run_record.hpp"
 #include "reco_offline/text_input.hpp"
 
 namespace reco_offline::tools::train {
@@ -227,6 +228,14 @@ int run(int argc, char** argv) {
     const std::vector<Rating> test = read_rating_rows((fs::path(dir) / "test.tsv").string());
     if (train.empty()) throw DataError(dir + "/train.tsv: no training rows");
     const auto path = [&](const std::string& name) { return (fs::path(out) / name).string(); };
+    // train_log.json is the run record (run_record.hpp): the run, its data, then the log.
+    const auto write_record = [&](const nlohmann::json& log) {
+      nlohmann::json record = run_record("reco-train", argc, argv,
+                                         {fs::path(dir) / "items.tsv", fs::path(dir) / "train.tsv",
+                                          fs::path(dir) / "test.tsv"});
+      record.update(log);
+      std::ofstream(path("train_log.json")) << record.dump(2) << "\n";
+    };
     const auto write = [&](const FactorTable& items, const FactorTable& users) {
       fs::create_directories(out);
       if (format == "npy") {
@@ -290,7 +299,7 @@ int run(int argc, char** argv) {
                         {"cpu_seconds_per_epoch", bpr.epochs ? epoch_cpu / bpr.epochs : 0}};
       }
       write(items, users);
-      std::ofstream(path("train_log.json")) << log.dump(2) << "\n";
+      write_record(log);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       fmt::print("wrote {} item and {} user vectors ({} + 1 bias dimension, {}) to {} in {:.1f}s\n", items.ids.size(),
                  users.ids.size(), bpr.dim, format, out, secs);
@@ -342,7 +351,7 @@ int run(int argc, char** argv) {
                           {"test_rows", test.size()}, {"test_auc", final_test}, {"popularity_test_auc", pop},
                           {"per_epoch", epochs}};
     if (blend_opt.mode == "fit") fit_and_write_blend(dir, out, items, users, train, blend_opt, log);
-    std::ofstream(path("train_log.json")) << log.dump(2) << "\n";
+    write_record(log);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print("wrote {} item and {} user vectors ({}) to {} in {:.1f}s\n", items.ids.size(), users.ids.size(), format,
                out, secs);

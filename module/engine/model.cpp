@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "model_json.hpp"
 #include "reco/error.hpp"
 #include "reco/kernels.hpp"
 #include "reco/safetensors.hpp"
@@ -280,6 +281,14 @@ std::shared_ptr<const Model> Model::parse(std::string_view bytes) {
 
   std::shared_ptr<Model> m(new Model(), std::default_delete<Model>(), Allocator<Model>());
   m->schema_ = parse_model_schema(*schema_text);
+  if (const std::string* run = file.meta("reco.run")) {
+    if (run->size() > kMaxRunRecordBytes)
+      fail("the run record (__metadata__ \"reco.run\") has " + std::to_string(run->size()) +
+           " bytes (at most " + std::to_string(kMaxRunRecordBytes) + ")");
+    if (!model_json::parse_strict(*run, "model: run record").is_object())
+      fail("the run record (__metadata__ \"reco.run\") is not a JSON object");
+    m->run_record_ = to_string(*run);
+  }
   const ModelSchema& s = m->schema_;
 
   std::vector<std::uint8_t> used(file.tensors.size(), 0);
@@ -594,6 +603,7 @@ float Model::score_full(std::string_view user_key, const UserProfile* user, Cont
 std::string Model::to_bytes() const {
   TensorFile file;
   file.metadata.emplace_back("reco", std::string(view(schema_.json)));
+  if (!run_record_.empty()) file.metadata.emplace_back("reco.run", std::string(view(run_record_)));
   auto add = [&](std::string name, std::vector<std::uint64_t> shape, const Vec<float>& data) {
     Tensor t;
     t.name = std::move(name);

@@ -179,6 +179,7 @@ std::vector<ModelVersionInfo> ModelSet::list() const {
     i.candidates = v->candidates();
     i.recent = v->recent_scores();
     i.file_bytes = v->file_bytes();
+    i.run = std::string(v->model().run_record());
     i.digest = v->digest();
     i.memory_bytes = v->memory_bytes();
     const Model& m = v->model();

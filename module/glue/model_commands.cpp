@@ -267,6 +267,7 @@ void model_info(const Call& call) {
     r.add("recent_scores", v.recent.scores);
     r.add("recent_score_mean", v.recent.mean);
     r.add("recent_score_std", v.recent.stddev);
+    r.add("run", v.run);
     // The inputs' drift signals: per field, the share with no value / only unknown values.
     for (const ModelVersionInfo::FieldValues& f : v.field_values) {
       r.add("field." + f.field + ".missing", f.missing);

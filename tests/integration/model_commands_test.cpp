@@ -262,6 +262,21 @@ TEST_F(Models, ReloadAndReplicaKeepModels) {
   EXPECT_TRUE(replica.cmd({"RECO.MODEL.ACTIVATE", "m", "v1"}).is_error());
 }
 
+TEST_F(Models, InfoShowsTheRunRecordAndReloadKeepsIt) {
+  TestModel plain(12, false), traced(13, false);
+  const std::string run = R"({"tool":"reco-rank","version":"0.1.0","data_digest":"0123456789abcdef"})";
+  ASSERT_EQ(srv.cmd({"RECO.MODEL.PUT", "m", "plain", plain.bytes()}).str, "OK");
+  ASSERT_EQ(srv.cmd({"RECO.MODEL.PUT", "m", "traced", safetensors_bytes(traced.schema(), traced.tensors(), run)}).str,
+            "OK");
+  EXPECT_EQ(srv.cmd({"RECO.MODEL.INFO", "m", "plain"}).as_map()["run"].str, "");
+  EXPECT_EQ(srv.cmd({"RECO.MODEL.INFO", "m", "traced"}).as_map()["run"].str, run);
+  ASSERT_EQ(srv.cmd({"DEBUG", "RELOAD"}).str, "OK");
+  EXPECT_EQ(srv.cmd({"RECO.MODEL.INFO", "m", "traced"}).as_map()["run"].str, run);
+  Reply bad = srv.cmd({"RECO.MODEL.PUT", "m", "bad", safetensors_bytes(traced.schema(), traced.tensors(), "[1]")});
+  ASSERT_TRUE(bad.is_error());
+  EXPECT_NE(bad.str.find("run record"), std::string::npos) << bad.str;
+}
+
 TEST_F(Models, BadArgumentsAreRefused) {
   TestModel v1(12, false);
   ASSERT_EQ(srv.cmd({"RECO.MODEL.PUT", "m", "v1", v1.bytes(), "ACTIVATE"}).str, "OK");

@@ -23,8 +23,8 @@ struct TestTensor {
   std::vector<float> values;
 };
 
-inline std::string safetensors_bytes(const std::string& schema_json,
-                                     const std::vector<TestTensor>& tensors) {
+inline std::string safetensors_bytes(const std::string& schema_json, const std::vector<TestTensor>& tensors,
+                                     const std::string& run_record = "") {
   auto escape = [](const std::string& s) {
     std::string out;
     for (char ch : s) {
@@ -33,7 +33,8 @@ inline std::string safetensors_bytes(const std::string& schema_json,
     }
     return out;
   };
-  std::string header = "{\"__metadata__\":{\"reco\":\"" + escape(schema_json) + "\"}";
+  std::string header = "{\"__metadata__\":{\"reco\":\"" + escape(schema_json) + "\"" +
+                       (run_record.empty() ? "" : ",\"reco.run\":\"" + escape(run_record) + "\"") + "}";
   std::size_t offset = 0;
   std::string data;
   for (const TestTensor& t : tensors) {

@@ -4,6 +4,9 @@
 // dimension fail with a non-zero status and leave the server as it was.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "redis_server.hpp"
 #include "temp_dir.hpp"
 #include "tool_run.hpp"
@@ -60,8 +63,21 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   EXPECT_EQ(server->cmd({"RECO.CATALOG.INFO", "movies"}).as_map().at("items").as_integer(), 400);
   EXPECT_EQ(server->cmd({"DBSIZE"}).integer, 300);
 
-  r = run(tool("reco-eval") + " -p " + prep + " -P " + port() + " --json " + dir->file("eval.json"));
+  // train_log.json is the run record: the tool, its version, the command and a digest of
+  // the data; the same command on the same data writes the same record.
+  const std::string record = run("cat " + prep + "/train_log.json").output;
+  for (const char* key : {"\"tool\": \"reco-train\"", "\"version\": \"", "\"data_digest\": \"", "\"train.tsv\"",
+                          "\"per_epoch\"", "\"--popularity-prior\""})
+    EXPECT_NE(record.find(key), std::string::npos) << key << " in " << record;
+
+  r = run(tool("reco-eval") + " -p " + prep + " -P " + port() + " --json " + dir->file("eval.json") + " --record " +
+          prep + "/train_log.json");
   ASSERT_EQ(r.status, 0) << r.output;
+  const std::string evaluated = run("cat " + prep + "/train_log.json").output;
+  EXPECT_NE(evaluated.find("\"evaluations\""), std::string::npos) << evaluated;
+  EXPECT_NE(evaluated.find("\"tool\": \"reco-eval\""), std::string::npos) << evaluated;
+  EXPECT_NE(evaluated.find("\"ndcg\""), std::string::npos) << evaluated;
+  EXPECT_NE(evaluated.find("\"data_digest\""), std::string::npos) << evaluated;  // the run itself kept
   for (const char* row : {"reco RECO.RECOMMEND", "popular source only", "popularity (offline)", "HR@10",
                           "all:   every held-out rating is relevant", "liked: only held-out ratings > 3"})
     EXPECT_NE(r.output.find(row), std::string::npos) << r.output;
@@ -69,6 +85,28 @@ TEST_F(Tools, PipelineFromRawRatingsToServedRecommendations) {
   const std::string json = run("cat " + dir->file("eval.json")).output;
   EXPECT_NE(json.find("\"relevant\": \"held-out ratings > 3\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"relevant\": \"all held-out ratings\""), std::string::npos) << json;
+
+  // The ranker's run record travels inside its model file: RECO.MODEL.INFO shows the same
+  // record as the file written next to it (the data digest, the parameters).
+  r = run(tool("reco-rank") + " -p " + prep + " --epochs 2 --dim 4 --mlp none -q -o " + dir->file("rank.safetensors"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  {
+    std::ifstream in(dir->file("rank.safetensors"), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(server->cmd({"RECO.MODEL.PUT", "movies", "ranked", bytes}).str, "OK");
+    const std::string shown = server->cmd({"RECO.MODEL.INFO", "movies", "ranked"}).as_map()["run"].str;
+    const std::string side = run("cat " + dir->file("rank.json")).output;
+    const auto digest_of = [](const std::string& s) {
+      const auto at = s.find("\"data_digest\"");
+      const auto q = s.find('"', s.find(':', at) + 1);
+      return at == std::string::npos ? std::string() : s.substr(q + 1, 16);
+    };
+    EXPECT_NE(shown.find("\"tool\":\"reco-rank\""), std::string::npos) << shown;
+    EXPECT_NE(shown.find("\"per_epoch\""), std::string::npos) << shown;
+    EXPECT_FALSE(digest_of(shown).empty()) << shown;
+    EXPECT_EQ(digest_of(shown), digest_of(side)) << shown << "\n" << side;
+    ASSERT_EQ(server->cmd({"RECO.MODEL.DEL", "movies", "ranked"}).integer, 1);
+  }
 
   r = run(tool("reco-show") + " -p " + prep + " -P " + port() + " recommend 1");
   ASSERT_EQ(r.status, 0) << r.output;

@@ -440,3 +440,32 @@ TEST(ModelRobustness, TruncationAndCorruptionNeverCrash) {
 }
 
 }  // namespace
+
+// The trainer's run record (__metadata__ "reco.run") is kept as found, survives
+// to_bytes(), and is refused when it is not a JSON object or is too long.
+TEST(Model, RunRecordIsKeptAndChecked) {
+  const ModelSpec spec = small_spec();
+  {
+    reco::TensorFile tf = random_weights(spec, 3);
+    auto m = reco::Model::parse(reco::write_safetensors(tf));
+    EXPECT_TRUE(m->run_record().empty());
+  }
+  const std::string run = R"({"tool":"reco-rank","data_digest":"00112233aabbccdd","per_epoch":[{"epoch":1}]})";
+  reco::TensorFile tf = random_weights(spec, 3);
+  tf.metadata.emplace_back("reco.run", run);
+  auto m = reco::Model::parse(reco::write_safetensors(tf));
+  EXPECT_EQ(m->run_record(), run);
+  EXPECT_EQ(reco::Model::parse(m->to_bytes())->run_record(), run);
+  for (const std::string bad : {std::string("[1,2]"), std::string("{\"a\":"), std::string("\"text\""),
+                                std::string("{\"a\":1,\"a\":2}"),
+                                "{\"pad\":\"" + std::string(reco::kMaxRunRecordBytes, 'x') + "\"}"}) {
+    reco::TensorFile b = random_weights(spec, 3);
+    b.metadata.emplace_back("reco.run", bad);
+    try {
+      reco::Model::parse(reco::write_safetensors(b));
+      ADD_FAILURE() << "accepted run record " << bad.substr(0, 40);
+    } catch (const reco::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("run record"), std::string::npos) << e.what();
+    }
+  }
+}

@@ -23,6 +23,7 @@ struct F32Tensor {
 
 struct ModelFile {
   std::string schema;  // the JSON text of __metadata__.reco
+  std::string run;     // the run record's JSON text (__metadata__."reco.run"), empty: none
   std::map<std::string, F32Tensor> tensors;
 };
 

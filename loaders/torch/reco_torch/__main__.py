@@ -8,12 +8,27 @@
 # --put sends the file with RECO.MODEL.PUT (python3-redis), so one command takes a trained
 # model to a catalog; the server validates it and its refusal, if any, is printed as is.
 import argparse
+import hashlib
+import json
 import os
 import sys
 
 from .export import connect, export_bytes, put
 from .model import load
 from .torchfm_import import import_torchfm
+
+
+def run_record(argv, inputs) -> str:
+    """The run record put under __metadata__ "reco.run" (see the README's Run records):
+    the command and a digest of every input file (SHA-256 here; the C++ tools use XXH3)."""
+    files, digest = [], hashlib.sha256()
+    for path in inputs:
+        with open(path, "rb") as f:
+            h = hashlib.sha256(f.read()).hexdigest()
+        files.append({"file": os.path.basename(path), "bytes": os.path.getsize(path), "sha256": h})
+        digest.update(h.encode())
+    return json.dumps({"tool": "reco-torch", "command": ["reco-torch"] + list(argv), "inputs": files,
+                       "data_digest": digest.hexdigest()[:16]}, sort_keys=True)
 
 
 def main(argv=None) -> int:
@@ -42,11 +57,11 @@ def main(argv=None) -> int:
     try:
         if a.cmd == "export":
             model = load(a.checkpoint, a.trust_pickle)
-            source = a.checkpoint
+            inputs = [a.checkpoint]
         else:
             model = import_torchfm(a.state_dict, a.meta, a.trust_pickle)
-            source = a.state_dict
-        data = export_bytes(model, {"source": source})
+            inputs = [a.state_dict, a.meta]
+        data = export_bytes(model, {"reco.run": run_record(sys.argv[1:] if argv is None else argv, inputs)})
     except (ValueError, KeyError, OSError) as e:
         print(f"reco-torch: {e}", file=sys.stderr)
         return 1
