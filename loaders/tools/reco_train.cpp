@@ -27,6 +27,7 @@
 
 #include "reco_offline/auc.hpp"
 #include "reco_offline/blend_fit.hpp"
+#include "reco_offline/bpr_search.hpp"
 #include "reco_offline/bpr_trainer.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/mf_trainer.hpp"
@@ -129,7 +130,8 @@ int run(int argc, char** argv) {
   BprConfig bpr;
   BlendOptions blend_opt;
   bool quiet = false, no_refit = false, show_config = false;
-  std::string prior = "0";
+  std::string prior = "0", search;
+  std::size_t search_users = 0;
   app.add_option("--objective", objective,
                  "next-item: BPR over the whole catalog with an item bias; logistic: like vs. dislike among rated items")
       ->check(CLI::IsMember({"next-item", "logistic"}))->capture_default_str();
@@ -164,6 +166,12 @@ int run(int argc, char** argv) {
                  "next-item: draw negatives with probability ~ count^this (0 = uniform)")
       ->check(CLI::Range(0.0, 2.0))->default_str(next_item_only(bpr_default.negative_popularity));
   app.add_flag("--no-refit", no_refit, "next-item: export the vectors trained on the training part only");
+  app.add_option("--search", search,
+                 "next-item: grid search before training, e.g. \"dim=16,32 negatives=1,5 lr=0.05,0.1 reg=0.005\" "
+                 "(also epochs, bias-reg; at most 64 combinations): each trains on the training part and is scored "
+                 "by NDCG@50 of its exact top 50 on the test part; the best one is fitted and exported");
+  app.add_option("--search-users", search_users, "next-item: users scored per search trial (0 = all)")
+      ->default_str(next_item_only(0));
   app.add_option("--blend", blend_opt.mode, "fit: choose the catalog blend on the test part and write blend.json")
       ->check(CLI::IsMember({"fit", "none"}))->capture_default_str();
   app.add_flag("--blend-prior", blend_opt.prior, "let the blend fit also try the popularity/recency term");
@@ -184,9 +192,18 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  for (const char* name : {"--bias-reg", "--rating-weight", "--negative-popularity", "--no-refit"}) {
+  for (const char* name : {"--bias-reg", "--rating-weight", "--negative-popularity", "--no-refit", "--search",
+                           "--search-users"}) {
     if (!next_item && given(name)) {
       fmt::print(stderr, "reco-train: {} applies to --objective next-item only\n", name);
+      return 2;
+    }
+  }
+  if (!search.empty()) {
+    try {
+      parse_search(search);
+    } catch (const std::invalid_argument& e) {
+      fmt::print(stderr, "reco-train: {}\n", e.what());
       return 2;
     }
   }
@@ -211,7 +228,7 @@ int run(int argc, char** argv) {
                 {"--lr-decay", bpr.lr_decay}, {"--reg", bpr.regularization}, {"--init", bpr.init_scale},
                 {"--negatives", bpr.negatives}, {"--seed", bpr.seed}, {"--bias-reg", bpr.bias_regularization},
                 {"--rating-weight", bpr.rating_weight}, {"--negative-popularity", bpr.negative_popularity},
-                {"--no-refit", no_refit}});
+                {"--no-refit", no_refit}, {"--search-users", search_users}});
     } else {
       c.update({{"--dim", config.dim}, {"--epochs", config.epochs}, {"--lr", config.learning_rate},
                 {"--lr-decay", config.lr_decay}, {"--reg", config.regularization}, {"--init", config.init_scale},
@@ -246,6 +263,29 @@ int run(int argc, char** argv) {
         write_factors(users, path("user_factors." + format));
       }
     };
+    nlohmann::json search_log;
+    if (objective == "next-item" && !search.empty()) {
+      const std::vector<SearchAxis> axes = parse_search(search);
+      fmt::print("search: {} on the training part, scored by NDCG@50 on the test part ({} users)\n", search,
+                 search_users ? std::to_string(search_users) : std::string("all"));
+      nlohmann::json trials = nlohmann::json::array();
+      const std::vector<SearchTrial> done = search_bpr(train, test, bpr, axes, 50, search_users, [&](const SearchTrial& t) {
+        std::string point;
+        nlohmann::json j;
+        for (const auto& [name, v] : t.point) {
+          point += fmt::format("{}{}={}", point.empty() ? "" : " ", name, v);
+          j[name] = v;
+        }
+        fmt::print("  {:<40} NDCG@50 {:.4f} ({} users)\n", point, t.ndcg, t.users);
+        std::fflush(stdout);
+        trials.push_back({{"point", j}, {"ndcg_at_50", t.ndcg}, {"users", t.users}});
+      });
+      const size_t best = best_trial(done);
+      bpr = done[best].config;
+      fmt::print("search: chose trial {} (NDCG@50 {:.4f})\n", best + 1, done[best].ndcg);
+      search_log = {{"spec", search}, {"metric", "NDCG@50 of the exact top 50 on the test part, training items skipped"},
+                    {"trials", trials}, {"chosen", best}};
+    }
     if (objective == "next-item") {
       fmt::print("next-item vectors (BPR, item bias, {} sampled negative{} per step{}): {} training interactions; "
                  "dim {}, {} epochs, lr {}, reg {}, bias reg {}, seed {}\n",
@@ -278,6 +318,7 @@ int run(int argc, char** argv) {
                             {"train_rows", train.size()}, {"test_rows", test.size()},
                             {"seconds_per_epoch", per_epoch}, {"cpu_seconds_per_epoch", cpu_per_epoch},
                             {"per_epoch", epochs}};
+      if (!search_log.is_null()) log["search"] = search_log;
       FactorTable items = bpr_item_factors(model), users = bpr_user_factors(model);
       fs::create_directories(out);
       if (blend_opt.mode == "fit") fit_and_write_blend(dir, out, items, users, train, blend_opt, log);
