@@ -7,6 +7,7 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,7 +106,7 @@ struct RetainedString {
 // already there) or the refusal, and the catalog's change count it was made at.
 struct ModelPrep final : WritePrep {
   std::unique_ptr<ModelVersion> version;
-  std::optional<std::string> refused;
+  std::exception_ptr refused;  // the parse's error, or the allocation its growth limit refused
   std::uint64_t at = 0;
 };
 
@@ -142,8 +143,10 @@ void model_put(const Call& call) {
     prep->at = c.version();
     try {
       prep->version = prepare_version(c, name, file->bytes());
-    } catch (const Error& e) {
-      prep->refused = e.what();
+    } catch (const Error&) {
+      prep->refused = std::current_exception();
+    } catch (const std::bad_alloc&) {
+      prep->refused = std::current_exception();  // OOM: not worth parsing again on the main thread
     }
     return std::unique_ptr<WritePrep>(std::move(prep));
   };
@@ -151,7 +154,7 @@ void model_put(const Call& call) {
     auto* prep = static_cast<ModelPrep*>(p);
     std::unique_ptr<ModelVersion> version;
     if (prep && prep->at == c.version()) {
-      if (prep->refused) throw Error(*prep->refused);
+      if (prep->refused) std::rethrow_exception(prep->refused);
       version = std::move(prep->version);
     } else {
       version = prepare_version(c, name, file->bytes());
