@@ -14,11 +14,15 @@
 // - Delete is real. The node's neighbours drop their link to it and are reconnected from
 //   its own neighbour list with the selection heuristic. Links are directed, so a few other
 //   nodes may still point at it: the node stays as a tombstone (walked through, never
-//   returned) until a sweep, run once tombstones reach a fraction of the index, removes
+//   returned) until a sweep, started once tombstones reach a fraction of the index, removes
 //   those remaining links and frees the node (its upper levels' memory; its level-0 block
 //   is reused when the catalog reuses the id). A list that lost only a few links just drops
 //   them (a subset of a pruned list is still diverse); one that lost more than a quarter is
-//   re-pruned with the dead nodes' neighbours as candidates.
+//   re-pruned with the dead nodes' neighbours as candidates. The sweep is incremental: it
+//   takes the tombstones of its start (state kSweep) and goes over the slots that existed
+//   then in kSweepSteps equal parts, one part per delete, so no write pays for the whole
+//   graph; tombstones made meanwhile wait for the next sweep. Its progress (cursor, end) is
+//   saved with the graph, so a replica or a reload continues it exactly where it stood.
 //   Re-setting a tombstoned id brings the node back in place (same level), so a link still
 //   pointing at it is valid again.
 // - An insert is planned, then applied (hnsw_insert.cpp): the plan holds every link the
@@ -65,7 +69,8 @@ struct HnswParams {
 
 class HnswIndex final : public VectorIndex {
  public:
-  static constexpr std::uint64_t kFormatVersion = 1;
+  // 2: the sweep's progress and kSweep nodes (1 still loads).
+  static constexpr std::uint64_t kFormatVersion = 2;
   // Default ef: on 20,000 clustered 64-d vectors at m=16 (tests/unit/hnsw_index_test.cpp)
   // ef=24-32 already reaches recall@10 0.95-0.97; 64 keeps >= 0.98 for every metric, also
   // after deleting a third of the items and under filters that keep 10% of them.
@@ -131,8 +136,10 @@ class HnswIndex final : public VectorIndex {
   std::size_t tombstones() const noexcept { return tomb_count_; }
   std::size_t slots() const noexcept { return slot_count_; }
   std::size_t upper_lists() const noexcept;  // sum of the levels of all nodes
-  // Removes every remaining link to deleted nodes now (normally run automatically).
+  // Removes every remaining link to deleted nodes now, finishing a running sweep first
+  // (normally run automatically, one part per delete).
   void sweep();
+  bool sweeping() const noexcept { return sweeping_; }
 
  private:
   struct Impl;
@@ -158,13 +165,23 @@ class HnswIndex final : public VectorIndex {
   std::uint64_t sweeps_ = 0;
   std::uint64_t planned_ = 0, plans_stale_ = 0;
 
+  // The incremental sweep (writer only). pending_tombs_: slots tombstoned since the last
+  // sweep started (may repeat; the state decides); swept_out_: the running sweep's kSweep
+  // slots; it has cleaned slots [0, sweep_cursor_) of [0, sweep_end_).
+  void start_sweep();
+  void sweep_step(std::size_t slots);
+  void finish_sweep();
+  bool sweeping_ = false;
+  std::uint32_t sweep_cursor_ = 0, sweep_end_ = 0;
+  Vec<std::uint32_t> pending_tombs_, swept_out_;
+
   // Change log for planned inserts (writer only; plans are checked on the writer's thread).
   // epoch_ counts changes of the graph; structural_epoch_ is the count after the last change
   // other than a fresh insert (a delete, a sweep, a re-set in place, a load), which no plan
   // made before it survives. changes_[e % kChangeLog]: the lists fresh insert e wrote.
   struct Change {
     bool entry_moved = false;
-    std::vector<std::uint64_t> lists;  // sorted list keys (level, node)
+    Vec<std::uint64_t> lists;  // sorted list keys (level, node)
   };
   std::uint64_t epoch_ = 0;
   std::uint64_t structural_epoch_ = 0;

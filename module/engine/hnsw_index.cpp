@@ -16,10 +16,15 @@
 namespace reco {
 namespace {
 
-// Tombstones are swept when they reach this many and 1/kSweepDivisor of the live nodes:
-// the sweep reads every link once, so its cost per delete stays constant.
+// A sweep starts when tombstones reach this many and 1/kSweepDivisor of the live nodes, and
+// runs in kSweepSteps parts, one per delete: each part reads 1/kSweepSteps of the links, so
+// a delete's share of the sweep is bounded (and constant per delete on average), and a
+// sweep always ends before enough tombstones for the next one can pile up (kSweepSteps <
+// kSweepMin).
 constexpr std::size_t kSweepMin = 64;
 constexpr std::size_t kSweepDivisor = 16;
+constexpr std::size_t kSweepSteps = 16;
+static_assert(kSweepSteps < kSweepMin);
 // A sweep re-prunes a list only if its dead links are more than a quarter of it, or it
 // would keep fewer than kSweepKeepMin links; otherwise it just drops them. Measured on
 // 20,000 vectors (hnsw_index_test, a third deleted) and 100,000 x 32
@@ -128,6 +133,7 @@ void HnswIndex::set(std::uint32_t id, std::span<const float> v, bool stored_form
 
 void HnswIndex::remove(std::uint32_t id) {
   if (!contains(id)) return;
+  pending_tombs_.push_back(id);  // the one allocation that must precede the change
   std::uint32_t* b = Impl::block(*this, id);
   b[0] = (b[0] & 0x00ffffffu) | (kTomb << 24);
   --live_count_;
@@ -151,52 +157,91 @@ void HnswIndex::remove(std::uint32_t id) {
   }
   if (entry_ == id) Impl::choose_entry(*this);
   structural_epoch_ = ++epoch_;
-  if (tomb_count_ >= std::max(kSweepMin, live_count_ / kSweepDivisor)) sweep();
+  if (!sweeping_ && tomb_count_ >= std::max(kSweepMin, live_count_ / kSweepDivisor)) start_sweep();
+  if (sweeping_) sweep_step((std::size_t(sweep_end_) + kSweepSteps - 1) / kSweepSteps);
 }
 
 void HnswIndex::sweep() {
-  if (tomb_count_ == 0) return;
+  for (int round = 0; round < 2; ++round) {  // the running sweep, then one for what it left
+    if (!sweeping_) start_sweep();
+    if (sweeping_) sweep_step(sweep_end_);
+  }
+}
+
+void HnswIndex::start_sweep() {
+  // The tombstones of now become kSweep; links to them are removed from every slot that
+  // exists now (a node inserted later links only live nodes).
+  swept_out_.clear();
+  swept_out_.reserve(pending_tombs_.size());
+  for (std::uint32_t s : pending_tombs_) {
+    if (s >= slot_count_ || Impl::state(*this, s) != kTomb) continue;  // revived, or listed twice
+    std::uint32_t* b = Impl::block(*this, s);
+    b[0] = (b[0] & 0x00ffffffu) | (kSweep << 24);
+    swept_out_.push_back(s);
+  }
+  pending_tombs_.clear();
+  if (swept_out_.empty()) return;
   ++sweeps_;
+  sweeping_ = true;
+  sweep_cursor_ = 0;
+  sweep_end_ = static_cast<std::uint32_t>(slot_count_);
   structural_epoch_ = ++epoch_;
-  Vec<std::uint8_t> tomb(slot_count_, 0);
-  for (std::uint32_t s = 0; s < slot_count_; ++s) tomb[s] = Impl::state(*this, s) == kTomb;
+}
+
+void HnswIndex::sweep_step(std::size_t slots) {
+  const auto dead = [&](std::uint32_t t) { return Impl::state(*this, t) == kSweep; };
   Vec<std::uint32_t> extra, ids;
   Vec<std::uint64_t> tmp, sel;
-  for (std::uint32_t y = 0; y < slot_count_; ++y) {
-    if (Impl::state(*this, y) != kLive) continue;
+  const std::uint32_t stop = static_cast<std::uint32_t>(std::min<std::size_t>(sweep_end_, sweep_cursor_ + slots));
+  for (std::uint32_t y = sweep_cursor_; y < stop; ++y) {
+    const std::uint32_t st = Impl::state(*this, y);
+    if (st == kFree || st == kSweep) continue;
     const int L = Impl::level(*this, y);
     for (int l = 0; l <= L; ++l) {
       Impl::List ly = Impl::links(*this, y, l);
-      std::uint32_t dead = 0;
-      for (std::uint32_t i = 0; i < ly.count; ++i) dead += tomb[ly.links[i]];
-      if (dead == 0) continue;
-      const std::uint32_t keep = ly.count - dead;
-      if (keep >= kSweepKeepMin && keep * kSweepKeepDen >= ly.count * kSweepKeepNum) {
+      std::uint32_t gone = 0;
+      for (std::uint32_t i = 0; i < ly.count; ++i) gone += dead(ly.links[i]);
+      if (gone == 0) continue;
+      const std::uint32_t keep = ly.count - gone;
+      // A tombstone of a later sweep is walked through but never linked from again: its
+      // list only has to stop pointing at nodes about to be freed.
+      if (st == kTomb || (keep >= kSweepKeepMin && keep * kSweepKeepDen >= ly.count * kSweepKeepNum)) {
         // Enough live links remain: drop the dead ones in place. The rest is a subset of a
         // pruned (diverse) list, so still one; re-pruning it against the dead nodes'
         // neighbours (below) would cost ~100 distances per node for little recall.
         std::uint32_t w = 0;
         for (std::uint32_t i = 0; i < ly.count; ++i)
-          if (!tomb[ly.links[i]]) ly.links[w++] = ly.links[i];
+          if (!dead(ly.links[i])) ly.links[w++] = ly.links[i];
         Impl::set_count(*this, y, l, w);
         continue;
       }
       extra.clear();
       for (std::uint32_t i = 0; i < ly.count; ++i) {
         const std::uint32_t t = ly.links[i];
-        if (!tomb[t]) continue;
+        if (!dead(t)) continue;
         Impl::List lt = Impl::links(*this, t, l);
         extra.insert(extra.end(), lt.links, lt.links + lt.count);
       }
       Impl::repair(*this, y, l, extra.data(), extra.size(), ids, tmp, sel);
     }
   }
-  for (std::uint32_t s = 0; s < slot_count_; ++s) {
-    if (!tomb[s]) continue;
+  sweep_cursor_ = stop;
+  structural_epoch_ = ++epoch_;
+  if (sweep_cursor_ >= sweep_end_) finish_sweep();
+}
+
+void HnswIndex::finish_sweep() {
+  // Nothing links to a kSweep node any more; one brought back meanwhile is live again.
+  for (std::uint32_t s : swept_out_) {
+    if (Impl::state(*this, s) != kSweep) continue;
     Impl::block(*this, s)[0] = 0;
     upper_.erase(s);
+    --tomb_count_;
   }
-  tomb_count_ = 0;
+  swept_out_.clear();
+  sweeping_ = false;
+  sweep_cursor_ = sweep_end_ = 0;
+  structural_epoch_ = ++epoch_;
 }
 
 bool HnswIndex::prefers_exact_scan(std::size_t allowed, bool has_allowlist, std::size_t ef,

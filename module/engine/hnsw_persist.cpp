@@ -1,7 +1,8 @@
 // The saved form of an HNSW graph index (VectorIndex::save / load_vector_index).
 //
 // Saved form (after the kind tag): format version, dim, metric, params, slot count, live
-// and tombstone counts, entry point, top level + 1, then the slots in chunks of
+// and tombstone counts, entry point, top level + 1, (version 2:) whether a sweep runs, its
+// cursor and end, then the slots in chunks of
 // kSaveChunk, each chunk one byte string holding per slot: state byte, and for a node:
 // level byte, level-0 count (u16) and links (u32 each), each upper level's count and
 // links, the stored vector (f32 or int8 codes + f32 scale) and, with keep_float, the floats.
@@ -73,6 +74,9 @@ void HnswIndex::save(ByteSink& out) const {
   out.put_u64(tomb_count_);
   out.put_u64(entry_);
   out.put_u64(static_cast<std::uint64_t>(max_level_ + 1));
+  out.put_u64(sweeping_ ? 1 : 0);
+  out.put_u64(sweep_cursor_);
+  out.put_u64(sweep_end_);
   std::string chunk;
   for (std::size_t start = 0; start < slot_count_; start += kSaveChunk) {
     chunk.clear();
@@ -137,9 +141,18 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
   if (slots >= UINT32_MAX || slots > max_ids || live > slots || tombs > slots - live || top > kMaxLevel + 1 ||
       (live == 0) != (top == 0) || (live > 0 && entry >= slots))
     throw Error("corrupt hnsw index header");
+  std::uint64_t sweeping = 0, cursor = 0, sweep_end = 0;
+  if (version >= 2) {
+    sweeping = in.get_u64();
+    cursor = in.get_u64();
+    sweep_end = in.get_u64();
+    if (sweeping > 1 || sweep_end > slots || cursor > sweep_end || (sweeping == 0 && (cursor || sweep_end)) ||
+        (sweeping == 1 && cursor == sweep_end))
+      throw Error("corrupt hnsw index: sweep state");
+  }
 
   // Slots grow as chunks arrive: memory follows the input actually read.
-  std::size_t n_live = 0, n_tomb = 0;
+  std::size_t n_live = 0, n_tomb = 0, n_sweep = 0;
   for (std::uint64_t start = 0; start < slots; start += kSaveChunk) {
     in.yield_point();
     const std::string chunk = in.get_bytes();
@@ -153,8 +166,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
     for (std::uint32_t s = static_cast<std::uint32_t>(start); s < end; ++s) {
       const std::uint32_t st = cur.u(1);
       if (st == kFree) continue;
-      if (st != kLive && st != kTomb) throw Error("corrupt hnsw index: node state");
-      (st == kLive ? n_live : n_tomb)++;
+      if (st != kLive && st != kTomb && !(st == kSweep && sweeping)) throw Error("corrupt hnsw index: node state");
+      (st == kLive ? n_live : st == kTomb ? n_tomb : n_sweep)++;
       const int L = static_cast<int>(cur.u(1));
       if (L != Impl::level_for(x, s)) throw Error("corrupt hnsw index: node level");
       std::uint32_t* b = Impl::block(x, s);
@@ -187,7 +200,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
     }
     if (cur.pos != chunk.size()) throw Error("corrupt hnsw index: chunk size");
   }
-  if (n_live != live || n_tomb != tombs) throw Error("corrupt hnsw index: node counts");
+  if (n_live != live || n_tomb + n_sweep != tombs || (sweeping && n_sweep == 0))
+    throw Error("corrupt hnsw index: node counts");
   // Every link must reach a node (live or tombstone) present on that level.
   for (std::uint32_t s = 0; s < x.slot_count_; ++s) {
     if (Impl::state(x, s) == kFree) continue;
@@ -201,7 +215,19 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
     }
   }
   x.live_count_ = n_live;
-  x.tomb_count_ = n_tomb;
+  x.tomb_count_ = n_tomb + n_sweep;
+  // The sweep goes on where it stood; which slots it and the next one take follows from
+  // the states (the order of these lists does not matter).
+  x.pending_tombs_.reserve(n_tomb);
+  x.swept_out_.reserve(n_sweep);
+  for (std::uint32_t s = 0; s < x.slot_count_; ++s) {
+    const std::uint32_t st = Impl::state(x, s);
+    if (st == kTomb) x.pending_tombs_.push_back(s);
+    if (st == kSweep) x.swept_out_.push_back(s);
+  }
+  x.sweeping_ = sweeping == 1;
+  x.sweep_cursor_ = static_cast<std::uint32_t>(cursor);
+  x.sweep_end_ = static_cast<std::uint32_t>(sweep_end);
   if (live > 0) {
     const auto e = static_cast<std::uint32_t>(entry);
     if (Impl::state(x, e) != kLive || Impl::level(x, e) != int(top) - 1)

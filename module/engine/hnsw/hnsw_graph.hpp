@@ -32,7 +32,8 @@
 namespace reco {
 namespace hnsw_detail {
 
-inline constexpr std::uint32_t kFree = 0, kLive = 1, kTomb = 2;
+// kSweep: a tombstone the running sweep removes links to; freed when the sweep ends.
+inline constexpr std::uint32_t kFree = 0, kLive = 1, kTomb = 2, kSweep = 3;
 
 inline std::uint32_t fkey(float d) noexcept {
   std::uint32_t b;
@@ -69,6 +70,7 @@ inline std::uint64_t splitmix64(std::uint64_t x) noexcept {
 using hnsw_detail::dist_of;
 using hnsw_detail::kFree;
 using hnsw_detail::kLive;
+using hnsw_detail::kSweep;
 using hnsw_detail::kTomb;
 using hnsw_detail::pack;
 using hnsw_detail::prefetch;
