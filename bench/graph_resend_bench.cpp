@@ -38,6 +38,7 @@ using Clock = std::chrono::steady_clock;
 int main(int argc, char** argv) {
   std::size_t items = 100000, dim = 32, delete_percent = 20;
   std::string module = RECO_MODULE_PATH, threads = "2";
+  bool resend = true;  // the first phase (every vector re-sent); 0 measures deletes and re-adds only
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--items") items = parse_size(a, argv[i + 1]);
@@ -45,9 +46,10 @@ int main(int argc, char** argv) {
     else if (a == "--delete-percent") delete_percent = parse_size(a, argv[i + 1]);
     else if (a == "--threads") threads = argv[i + 1];
     else if (a == "--module") module = argv[i + 1];
+    else if (a == "--resend") resend = parse_size(a, argv[i + 1]) != 0;
     else {
       std::fprintf(stderr, "usage: graph_resend_bench [--items N] [--dim D] [--delete-percent P] [--threads T] "
-                           "[--module reco.so]\n");
+                           "[--module reco.so] [--resend 0|1]\n");
       return 2;
     }
   }
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
     const char* command;
   };
   for (const Phase& p : {Phase{"resend", "reco.item.set"}, Phase{"delete", "reco.item.del"}, Phase{"re-add", "reco.item.set"}}) {
+    if (p.name == std::string("resend") && !resend) continue;
     c.cmd({"CONFIG", "RESETSTAT"});
     const long long sweeps0 = info_int(c, "reco", "reco_graph_sweeps");
     std::atomic<bool> on{true};

@@ -12,8 +12,12 @@
 // around a client's write when maxmemory is set, sized to what is left below it, so a growth
 // step that would cross maxmemory (a doubling array, a large model) fails before it happens,
 // with nothing yet changed, instead of after. Frees do not give bytes back to the limit: it
-// bounds what one write may ask for, not the net change. Thread-local, so a worker preparing
-// a write carries the limit of the call it works for and queries are never limited.
+// bounds what one write may ask for, not the net change. Allocations smaller than
+// kGrowthStepBytes may run kGrowthSlackBytes past it: a write takes its large steps before
+// its first change, and what it allocates after (a map node, a short string) must not be
+// refused half-way, while a flood of small ones (a huge JSON tree) still is. Thread-local,
+// so a worker preparing a write carries the limit of the call it works for and queries are
+// never limited.
 #pragma once
 
 #include <cstddef>
@@ -55,6 +59,9 @@ class MemoryLimitReached : public std::bad_alloc {
   char text_[128];
 };
 
+inline constexpr std::size_t kGrowthStepBytes = 64 * 1024;
+inline constexpr std::size_t kGrowthSlackBytes = 1024 * 1024;
+
 class GrowthLimit {
  public:
   explicit GrowthLimit(std::size_t bytes) noexcept;  // installs itself for this thread
@@ -67,7 +74,7 @@ class GrowthLimit {
 
  private:
   friend void* allocate_bytes(std::size_t);
-  std::size_t left_, start_;
+  std::size_t limit_, used_ = 0;
   GrowthLimit* outer_;
 };
 

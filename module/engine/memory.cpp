@@ -2,6 +2,7 @@
 // reco/memory.hpp).
 #include "reco/memory.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -16,8 +17,10 @@ const MemoryHooks& memory_hooks() { return g_hooks; }
 
 void* allocate_bytes(std::size_t bytes) {
   if (GrowthLimit* limit = t_limit) {
-    if (bytes > limit->left_) throw MemoryLimitReached(bytes, limit->left_);
-    limit->left_ -= bytes;
+    const std::size_t cap = limit->limit_ + (bytes < kGrowthStepBytes ? kGrowthSlackBytes : 0);
+    if (limit->used_ > cap || bytes > cap - limit->used_)
+      throw MemoryLimitReached(bytes, limit->limit_ - std::min(limit->used_, limit->limit_));
+    limit->used_ += bytes;
   }
   void* p = g_hooks.alloc(bytes == 0 ? 1 : bytes);
   if (!p) throw std::bad_alloc();
@@ -29,20 +32,20 @@ MemoryLimitReached::MemoryLimitReached(std::size_t asked, std::size_t left) noex
                 left);
 }
 
-GrowthLimit::GrowthLimit(std::size_t bytes) noexcept : left_(bytes), start_(bytes), outer_(t_limit) {
+GrowthLimit::GrowthLimit(std::size_t bytes) noexcept : limit_(bytes), outer_(t_limit) {
   // Nested limits: the tighter one counts, and the outer one is charged what the inner took.
-  if (outer_ && outer_->left_ < left_) left_ = start_ = outer_->left_;
+  if (outer_) limit_ = std::min(limit_, *remaining());
   t_limit = this;
 }
 
 GrowthLimit::~GrowthLimit() {
-  if (outer_) outer_->left_ -= start_ - left_;
+  if (outer_) outer_->used_ += used_;
   t_limit = outer_;
 }
 
 std::optional<std::size_t> GrowthLimit::remaining() noexcept {
   if (!t_limit) return std::nullopt;
-  return t_limit->left_;
+  return t_limit->limit_ - std::min(t_limit->used_, t_limit->limit_);
 }
 
 }  // namespace reco
