@@ -20,9 +20,10 @@
 //   them (a subset of a pruned list is still diverse); one that lost more than a quarter is
 //   re-pruned with the dead nodes' neighbours as candidates. The sweep is incremental: it
 //   takes the tombstones of its start (state kSweep) and goes over the slots that existed
-//   then in kSweepSteps equal parts, one part per delete, so no write pays for the whole
-//   graph; tombstones made meanwhile wait for the next sweep. Its progress (cursor, end) is
-//   saved with the graph, so a replica or a reload continues it exactly where it stood.
+//   then in equal parts, one part per delete (as many parts as half its tombstones, so a
+//   part is a few dozen nodes whatever the graph's size), so no write pays for the whole
+//   graph; tombstones made meanwhile wait for the next sweep. Its progress (cursor, end,
+//   part size) is saved with the graph, so a replica or a reload continues it exactly.
 //   Re-setting a tombstoned id brings the node back in place (same level), so a link still
 //   pointing at it is valid again.
 // - An insert is planned, then applied (hnsw_insert.cpp): the plan holds every link the
@@ -172,7 +173,7 @@ class HnswIndex final : public VectorIndex {
   void sweep_step(std::size_t slots);
   void finish_sweep();
   bool sweeping_ = false;
-  std::uint32_t sweep_cursor_ = 0, sweep_end_ = 0;
+  std::uint32_t sweep_cursor_ = 0, sweep_end_ = 0, sweep_part_ = 0;
   Vec<std::uint32_t> pending_tombs_, swept_out_;
 
   // Change log for planned inserts (writer only; plans are checked on the writer's thread).

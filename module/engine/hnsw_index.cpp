@@ -17,14 +17,15 @@ namespace reco {
 namespace {
 
 // A sweep starts when tombstones reach this many and 1/kSweepDivisor of the live nodes, and
-// runs in kSweepSteps parts, one per delete: each part reads 1/kSweepSteps of the links, so
-// a delete's share of the sweep is bounded (and constant per delete on average), and a
-// sweep always ends before enough tombstones for the next one can pile up (kSweepSteps <
-// kSweepMin).
+// runs in one part per delete, as many parts as half the tombstones it sweeps (at least
+// kSweepMinParts): a part reads about 2 x kSweepDivisor nodes' lists whatever the graph's
+// size (the whole-graph pass cost ~60 ms at 1M nodes in 16 parts, ~1 s in one), and the
+// sweep ends after half as many deletes as it took to start it, before enough tombstones
+// for the next one can pile up.
 constexpr std::size_t kSweepMin = 64;
 constexpr std::size_t kSweepDivisor = 16;
-constexpr std::size_t kSweepSteps = 16;
-static_assert(kSweepSteps < kSweepMin);
+constexpr std::size_t kSweepMinParts = 16;
+static_assert(kSweepMinParts <= kSweepMin / 2);
 // A sweep re-prunes a list only if its dead links are more than a quarter of it, or it
 // would keep fewer than kSweepKeepMin links; otherwise it just drops them. Measured on
 // 20,000 vectors (hnsw_index_test, a third deleted) and 100,000 x 32
@@ -158,7 +159,7 @@ void HnswIndex::remove(std::uint32_t id) {
   if (entry_ == id) Impl::choose_entry(*this);
   structural_epoch_ = ++epoch_;
   if (!sweeping_ && tomb_count_ >= std::max(kSweepMin, live_count_ / kSweepDivisor)) start_sweep();
-  if (sweeping_) sweep_step((std::size_t(sweep_end_) + kSweepSteps - 1) / kSweepSteps);
+  if (sweeping_) sweep_step(sweep_part_);
 }
 
 void HnswIndex::sweep() {
@@ -185,13 +186,16 @@ void HnswIndex::start_sweep() {
   sweeping_ = true;
   sweep_cursor_ = 0;
   sweep_end_ = static_cast<std::uint32_t>(slot_count_);
+  const std::size_t parts = std::max(kSweepMinParts, swept_out_.size() / 2);
+  sweep_part_ = static_cast<std::uint32_t>((sweep_end_ + parts - 1) / parts);
   structural_epoch_ = ++epoch_;
 }
 
 void HnswIndex::sweep_step(std::size_t slots) {
   const auto dead = [&](std::uint32_t t) { return Impl::state(*this, t) == kSweep; };
-  Vec<std::uint32_t> extra, ids;
-  Vec<std::uint64_t> tmp, sel;
+  // Reused across parts (the writer's thread): a part per delete must not allocate per part.
+  thread_local Vec<std::uint32_t> extra, ids;
+  thread_local Vec<std::uint64_t> tmp, sel;
   const std::uint32_t stop = static_cast<std::uint32_t>(std::min<std::size_t>(sweep_end_, sweep_cursor_ + slots));
   for (std::uint32_t y = sweep_cursor_; y < stop; ++y) {
     const std::uint32_t st = Impl::state(*this, y);
@@ -240,7 +244,7 @@ void HnswIndex::finish_sweep() {
   }
   swept_out_.clear();
   sweeping_ = false;
-  sweep_cursor_ = sweep_end_ = 0;
+  sweep_cursor_ = sweep_end_ = sweep_part_ = 0;
   structural_epoch_ = ++epoch_;
 }
 

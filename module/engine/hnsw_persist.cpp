@@ -2,7 +2,7 @@
 //
 // Saved form (after the kind tag): format version, dim, metric, params, slot count, live
 // and tombstone counts, entry point, top level + 1, (version 2:) whether a sweep runs, its
-// cursor and end, then the slots in chunks of
+// cursor, end and part size, then the slots in chunks of
 // kSaveChunk, each chunk one byte string holding per slot: state byte, and for a node:
 // level byte, level-0 count (u16) and links (u32 each), each upper level's count and
 // links, the stored vector (f32 or int8 codes + f32 scale) and, with keep_float, the floats.
@@ -77,6 +77,7 @@ void HnswIndex::save(ByteSink& out) const {
   out.put_u64(sweeping_ ? 1 : 0);
   out.put_u64(sweep_cursor_);
   out.put_u64(sweep_end_);
+  out.put_u64(sweep_part_);
   std::string chunk;
   for (std::size_t start = 0; start < slot_count_; start += kSaveChunk) {
     chunk.clear();
@@ -141,13 +142,14 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
   if (slots >= UINT32_MAX || slots > max_ids || live > slots || tombs > slots - live || top > kMaxLevel + 1 ||
       (live == 0) != (top == 0) || (live > 0 && entry >= slots))
     throw Error("corrupt hnsw index header");
-  std::uint64_t sweeping = 0, cursor = 0, sweep_end = 0;
+  std::uint64_t sweeping = 0, cursor = 0, sweep_end = 0, part = 0;
   if (version >= 2) {
     sweeping = in.get_u64();
     cursor = in.get_u64();
     sweep_end = in.get_u64();
-    if (sweeping > 1 || sweep_end > slots || cursor > sweep_end || (sweeping == 0 && (cursor || sweep_end)) ||
-        (sweeping == 1 && cursor == sweep_end))
+    part = in.get_u64();
+    if (sweeping > 1 || sweep_end > slots || cursor > sweep_end || part > sweep_end ||
+        (sweeping == 0 && (cursor || sweep_end || part)) || (sweeping == 1 && (cursor == sweep_end || part == 0)))
       throw Error("corrupt hnsw index: sweep state");
   }
 
@@ -228,6 +230,7 @@ std::unique_ptr<HnswIndex> HnswIndex::load_body(ByteSource& in, std::size_t dim,
   x.sweeping_ = sweeping == 1;
   x.sweep_cursor_ = static_cast<std::uint32_t>(cursor);
   x.sweep_end_ = static_cast<std::uint32_t>(sweep_end);
+  x.sweep_part_ = static_cast<std::uint32_t>(part);
   if (live > 0) {
     const auto e = static_cast<std::uint32_t>(entry);
     if (Impl::state(x, e) != kLive || Impl::level(x, e) != int(top) - 1)

@@ -5,7 +5,7 @@
 #include <new>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "reco/error.hpp"
@@ -20,15 +20,12 @@ namespace reco::glue {
 
 namespace {
 
-// Lower-case names of the commands registered with the "write" flag ("parent|sub" for a
-// subcommand): the ones write_guard.hpp checks on Redis 7.0; and of those with "deny-oom":
-// the ones that run under a growth limit (memory_limit.hpp).
-std::unordered_set<std::string>& write_commands() {
-  static std::unordered_set<std::string> names;
-  return names;
-}
-std::unordered_set<std::string>& growing_commands() {
-  static std::unordered_set<std::string> names;
+// Lower-case names ("parent|sub" for a subcommand) of the commands registered with the
+// "write" flag (the ones write_guard.hpp checks on Redis 7.0) and with "deny-oom" (the ones
+// that run under a growth limit, memory_limit.hpp).
+enum CallFlag : unsigned { kWrite = 1, kGrowing = 2 };
+std::unordered_map<std::string, unsigned>& command_flags() {
+  static std::unordered_map<std::string, unsigned> names;
   return names;
 }
 
@@ -49,15 +46,18 @@ bool has_flag(const char* flags, std::string_view flag) {
   return false;
 }
 
-bool is_call_of(const std::unordered_set<std::string>& names, std::span<const std::string_view> args) {
+unsigned flags_of_call(std::span<const std::string_view> args) {
+  const auto& names = command_flags();
   std::string name = lower(args[0]);
-  if (names.count(name)) return true;
-  return args.size() > 1 && names.count(name + "|" + lower(args[1])) > 0;
+  if (auto it = names.find(name); it != names.end()) return it->second;
+  if (args.size() < 2) return 0;
+  auto it = names.find(name + "|" + lower(args[1]));
+  return it == names.end() ? 0 : it->second;
 }
 
 void note_flags(const std::string& name, const char* flags) {
-  if (has_flag(flags, "write")) write_commands().insert(name);
-  if (has_flag(flags, "deny-oom")) growing_commands().insert(name);
+  const unsigned f = (has_flag(flags, "write") ? kWrite : 0) | (has_flag(flags, "deny-oom") ? kGrowing : 0);
+  if (f) command_flags()[name] = f;
 }
 
 }  // namespace
@@ -89,12 +89,13 @@ int dispatch(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, Handler ha
     }
     set_caps_enforced(
         !(RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_REPLICATED | REDISMODULE_CTX_FLAGS_LOADING)));
-    const bool write = is_call_of(write_commands(), args);
+    const unsigned flags = flags_of_call(args);
+    const bool write = flags & kWrite;
     begin_call(args, write);
     if (write) check_may_write(ctx);
     check_catalog_access(ctx, args, write);
     std::optional<GrowthLimit> limit;
-    if (write && is_call_of(growing_commands(), args)) {
+    if (flags & kGrowing) {
       if (auto headroom = write_headroom(ctx)) limit.emplace(*headroom);
     }
     handler(Call{ctx, argv, args});
