@@ -134,6 +134,12 @@ void HnswIndex::set(std::uint32_t id, std::span<const float> v, bool stored_form
 
 void HnswIndex::remove(std::uint32_t id) {
   if (!contains(id)) return;
+  // An update removes and revives its node, so entries of revived nodes pile up here; they
+  // are dropped once they outnumber the tombstones (amortized O(1) a delete; the order of
+  // the list has no effect, start_sweep() reads the states).
+  if (pending_tombs_.size() >= 2 * tomb_count_ + 64) {
+    std::erase_if(pending_tombs_, [&](std::uint32_t s) { return Impl::state(*this, s) != kTomb; });
+  }
   pending_tombs_.push_back(id);  // the one allocation that must precede the change
   std::uint32_t* b = Impl::block(*this, id);
   b[0] = (b[0] & 0x00ffffffu) | (kTomb << 24);
@@ -364,7 +370,7 @@ std::size_t HnswIndex::memory_bytes() const noexcept {
   // A hash node holds the next pointer and the (key, list) pair.
   constexpr std::size_t kNode = sizeof(void*) + sizeof(std::pair<const std::uint32_t, Vec<std::uint32_t>>);
   std::size_t bytes = sizeof(*this) + heap_bytes(pages_) + heap_bytes(page_ptrs_) + heap_bytes(floats_) +
-                      upper_.bucket_count() * sizeof(void*);
+                      heap_bytes(pending_tombs_) + heap_bytes(swept_out_) + upper_.bucket_count() * sizeof(void*);
   for (const auto& page : pages_) bytes += heap_bytes(page);
   for (const auto& [s, lists] : upper_) bytes += kNode + heap_bytes(lists);
   return bytes;

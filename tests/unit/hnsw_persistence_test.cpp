@@ -251,3 +251,17 @@ TEST(HnswSweep, RunsInPartsAndContinuesAcrossSaveAndLoad) {
   reco::BufferSource src(bytes);
   EXPECT_NO_THROW(reco::load_vector_index(src, kDim, Metric::L2));
 }
+
+// Updates remove and revive their node without a sweep; the list of tombstones waiting for
+// the next sweep must not grow with them (a catalog whose vectors are re-sent forever).
+TEST(HnswSweep, UpdatesDoNotPileUpTombstoneEntries) {
+  constexpr std::size_t kDim = 4, kN = 500;
+  std::mt19937_64 rng(8);
+  reco::HnswIndex ix(kDim, Metric::L2);
+  for (std::uint32_t id = 0; id < kN; ++id) ix.set(id, rnd(rng, kDim));
+  const std::size_t before = ix.memory_bytes();
+  for (int round = 0; round < 40; ++round)
+    for (std::uint32_t id = 0; id < kN; ++id) ix.set(id, rnd(rng, kDim));  // 20,000 updates
+  EXPECT_EQ(ix.tombstones(), 0u);
+  EXPECT_LT(ix.memory_bytes(), before + 64 * 1024) << "before " << before;
+}
