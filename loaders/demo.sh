@@ -136,7 +136,24 @@ step "cold start: a visitor with no profile, browsing"
 
 step "evaluation on the held-out last 10 ratings per user (top 50)"
 "$build/reco-eval" -p "$prep" -P "$port" -k 50 --original-catalog movies_lmf --original-prefix lmf:user: \
-  --model rank1
+  --model rank1 --record "$prep/train_log.json"
+
+step "run records of what was shipped (train_log.json: the vectors; rank_model.json and RECO.MODEL.INFO: the model)"
+redis-cli -p "$port" --raw RECO.MODEL.INFO movies rank1 | paste - - | sed -n 's/^run\t//p' > "$tmp/served_run.json"
+/usr/bin/python3 - "$prep/train_log.json" "$prep/rank_model.json" "$tmp/served_run.json" <<'PY'
+import json, sys
+names = ["vectors (train_log.json)", "ranking model (rank_model.json)", "rank1 as served (RECO.MODEL.INFO run)"]
+for name, path in zip(names, sys.argv[1:]):
+    r = json.load(open(path))
+    line = f"{name:<40} {r['tool']} {r['version']}, data {r['data_digest']}"
+    if "test_auc" in r:
+        line += f", test AUC {r['test_auc']:.4f}"
+    for e in r.get("evaluations", []):
+        for row in e["rows"]:
+            if row.get("method", "").startswith("reco RECO.RECOMMEND"):
+                line += f"; served NDCG@50 {row['ndcg']:.4f} ({row['method']})"
+    print(line)
+PY
 
 trap - ERR
 step "done"
