@@ -52,10 +52,8 @@ class MemoryLimitReached : public std::bad_alloc {
  public:
   MemoryLimitReached(std::size_t asked, std::size_t left) noexcept;
   const char* what() const noexcept override { return text_; }
-  std::size_t asked() const noexcept { return asked_; }
 
  private:
-  std::size_t asked_;
   char text_[128];
 };
 

@@ -19,7 +19,8 @@ namespace {
 // A sweep starts when tombstones reach this many and 1/kSweepDivisor of the live nodes, and
 // runs in one part per delete, as many parts as half the tombstones it sweeps (at least
 // kSweepMinParts): a part reads about 2 x kSweepDivisor nodes' lists whatever the graph's
-// size (the whole-graph pass cost ~60 ms at 1M nodes in 16 parts, ~1 s in one), and the
+// size (at 1M nodes the whole pass held one delete 143 ms, a sixteenth of it still 63 ms;
+// bench/RESULTS.md), and the
 // sweep ends after half as many deletes as it took to start it, before enough tombstones
 // for the next one can pile up.
 constexpr std::size_t kSweepMin = 64;

@@ -27,7 +27,7 @@ void* allocate_bytes(std::size_t bytes) {
   return p;
 }
 
-MemoryLimitReached::MemoryLimitReached(std::size_t asked, std::size_t left) noexcept : asked_(asked) {
+MemoryLimitReached::MemoryLimitReached(std::size_t asked, std::size_t left) noexcept {
   std::snprintf(text_, sizeof text_, "a step of %zu bytes would cross maxmemory (%zu bytes left)", asked,
                 left);
 }

@@ -23,7 +23,7 @@ namespace {
 // Lower-case names ("parent|sub" for a subcommand) of the commands registered with the
 // "write" flag (the ones write_guard.hpp checks on Redis 7.0) and with "deny-oom" (the ones
 // that run under a growth limit, memory_limit.hpp).
-enum CallFlag : unsigned { kWrite = 1, kGrowing = 2 };
+constexpr unsigned kWrite = 1, kGrowing = 2;
 std::unordered_map<std::string, unsigned>& command_flags() {
   static std::unordered_map<std::string, unsigned> names;
   return names;

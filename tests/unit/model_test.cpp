@@ -456,7 +456,7 @@ TEST(Model, RunRecordIsKeptAndChecked) {
   auto m = reco::Model::parse(reco::write_safetensors(tf));
   EXPECT_EQ(m->run_record(), run);
   EXPECT_EQ(reco::Model::parse(m->to_bytes())->run_record(), run);
-  for (const std::string bad : {std::string("[1,2]"), std::string("{\"a\":"), std::string("\"text\""),
+  for (const std::string& bad : {std::string("[1,2]"), std::string("{\"a\":"), std::string("\"text\""),
                                 std::string("{\"a\":1,\"a\":2}"),
                                 "{\"pad\":\"" + std::string(reco::kMaxRunRecordBytes, 'x') + "\"}"}) {
     reco::TensorFile b = random_weights(spec, 3);
