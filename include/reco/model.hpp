@@ -12,6 +12,7 @@
 // table built for it and by requests in flight.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <utility>
 
+#include "reco/candidate_fields.hpp"
 #include "reco/catalog.hpp"
 #include "reco/memory.hpp"
 #include "reco/model_schema.hpp"
@@ -75,15 +77,23 @@ class Model {
   // user == nullptr: a cold user (no features, no terms; "id" fields still see user_key).
   UserSide prepare_user(std::string_view user_key, const UserProfile* user,
                         ContextPairs context) const;
+  // The candidate fields, in schema order: what score() reads per candidate.
+  std::size_t candidate_count() const noexcept { return cand_.size(); }
+  CandidateValue candidate_value(std::size_t c) const noexcept { return cand_[c].value; }
+
   // out[k] = score of the item whose row is rows + dense_ids[k] * item_width(). A NaN
   // (only possible with absurd weights or raw values) becomes -inf, so it ranks last.
-  // Throws reco::Error if the UserSide was prepared by another model or the sizes differ;
-  // the ids are not checked (ItemTable::score checks them against its bound).
+  // `candidates` (may be null: every candidate field missing) holds candidate_count() raw
+  // values per candidate, row-major, NaN = missing. Throws reco::Error if the UserSide
+  // was prepared by another model or the sizes differ; the ids are not checked
+  // (ItemTable::score checks them against its bound).
   void score(const UserSide& user, const float* rows, std::span<const std::uint32_t> dense_ids,
-             std::span<float> out) const;
-  // The direct evaluation, in double precision, without any precomputed part.
+             std::span<float> out, const float* candidates = nullptr) const;
+  // The direct evaluation, in double precision, without any precomputed part. `candidates`:
+  // candidate_count() raw values (NaN = missing), or empty for all missing.
   float score_full(std::string_view user_key, const UserProfile* user, ContextPairs context,
-                   std::string_view item_id, const Item& item) const;
+                   std::string_view item_id, const Item& item,
+                   std::span<const float> candidates = {}) const;
 
   // A model file equivalent to the one parsed (schema text, run record and weights; other
   // metadata keys are not kept). parse(to_bytes()) scores exactly like this model.
@@ -129,6 +139,18 @@ class Model {
   std::uint32_t mlp_width_ = 0;        // width of z
   std::size_t e_total_ = 0;            // sum of all fields' embedding widths
   Vec<Layer> layers_;                  // hidden layers then the final 1-wide one
+  struct CandidateInput {
+    std::uint32_t field = 0;
+    CandidateValue value = CandidateValue::BlendScore;
+    double mean = 0, inv_std = 1;
+    float linear = 0;
+  };
+  Vec<CandidateInput> cand_;           // the candidate fields, in schema order
+  Vec<float> cand_w0_;                 // per candidate field, its first-layer column (h_len_ floats)
+  // The standardised value x of candidate field c from its raw value (NaN: missing, 0).
+  double candidate_x(std::size_t c, float raw) const noexcept {
+    return std::isnan(raw) ? 0.0 : (double(raw) - cand_[c].mean) * cand_[c].inv_std;
+  }
   std::size_t q_len_ = 0;              // sum of group dims (D)
   std::size_t dot_len_ = 0;            // round_up(D + 1, 4)
   std::size_t h_len_ = 0;              // round_up(H_0, 4), 0 without an MLP

@@ -63,8 +63,10 @@ class ItemTable {
     return rows_.data() + std::size_t(dense) * model_->item_width();
   }
 
-  // Model::score over this table. Throws reco::Error if a dense id is >= bound().
-  void score(const UserSide& user, std::span<const std::uint32_t> dense_ids, std::span<float> out) const;
+  // Model::score over this table (`candidates`: see Model::score). Throws reco::Error if a
+  // dense id is >= bound().
+  void score(const UserSide& user, std::span<const std::uint32_t> dense_ids, std::span<float> out,
+             const float* candidates = nullptr) const;
 
   // Of the items with a row, how many gave each item field no value or only unknown values
   // (FieldValue): a count per schema field, 0 for user and context fields.

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reco/candidate_fields.hpp"
 #include "reco/memory.hpp"
 
 namespace reco {
@@ -24,9 +25,13 @@ constexpr std::size_t kMaxModelWidth = 4096;      // a group's dim, an embedding
 constexpr std::size_t kMaxModelLayers = 8;        // hidden layers
 constexpr std::size_t kMaxModelMlpInput = 16384;  // width of the MLP's input z
 
-enum class FieldSide : std::uint8_t { User, Item, Context };
+// Candidate fields read what recall computed for each candidate (reco/candidate_fields.hpp):
+// dense only, in no group (the FM's precomputed split pairs user and item sides only), and
+// into the MLP only by value; their weight is a linear term and a column of the MLP's
+// first layer, applied per candidate.
+enum class FieldSide : std::uint8_t { User, Item, Context, Candidate };
 enum class FieldKind : std::uint8_t { Categorical, Multi, Dense };
-enum class FieldSource : std::uint8_t { Feature, Id, Terms };
+enum class FieldSource : std::uint8_t { Feature, Id, Terms, Candidate };
 enum class Combiner : std::uint8_t { Mean, Sum };
 enum class ModelOutput : std::uint8_t { Sigmoid, Logit };
 
@@ -51,6 +56,7 @@ struct ModelField {
   FieldKind kind = FieldKind::Categorical;
   FieldSource source = FieldSource::Feature;
   String feature;               // source Feature: the feature's name
+  CandidateValue candidate = CandidateValue::BlendScore;  // source Candidate
   Vec<String> vocab;            // row r (1..V) is vocab[r-1]; row 0 is out-of-vocabulary
   VocabMap rows;                // raw value -> row
   Combiner combiner = Combiner::Mean;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "reco/blend.hpp"
+#include "reco/candidate_fields.hpp"
 #include "reco/catalog.hpp"
 #include "reco/model_set.hpp"
 #include "reco/top_k.hpp"
@@ -43,6 +44,9 @@ struct RecommendRequest {
   std::string_view user_key;           // the model's "id" fields of the user side
   ContextPairs context;                // CONTEXT name/value pairs for the model
   bool explain = false;
+  // Keep each returned item's candidate signals (RecommendResult::signals): for EXPLAIN
+  // and for trainers that learn from what recall produced.
+  bool with_signals = false;
 
   RecommendRequest();
   // Takes a catalog's blend: its terms and its sources resolved for the current k (set k
@@ -58,6 +62,7 @@ std::array<SourceConfig, kSourceCount> default_sources(std::size_t k);
 
 struct Recommendation {
   std::uint32_t id;
+  std::uint32_t slot;    // the candidate's position in recall order (internal)
   double score;
   std::uint8_t sources;  // bit i set: recalled by Source(i)
 };
@@ -72,6 +77,7 @@ struct RecommendStats {
 
 struct RecommendResult {
   std::vector<Recommendation> items;  // best first, at most k
+  std::vector<CandidateSignals> signals;  // with_signals: items[i]'s at i
   RecommendStats stats;
 };
 

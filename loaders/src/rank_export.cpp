@@ -44,7 +44,8 @@ ModelFile export_rank_model(const RankSchema& schema, const RankModel& model) {
   float bias = model.bias();
   file.tensors["bias"] = tensor({1}, &bias);
   const auto add_field = [&](const RankField& f) {
-    json j = {{"name", f.name}, {"side", f.side}, {"kind", side_kind(f.kind)}, {"source", f.source}, {"group", "fm"}};
+    json j = {{"name", f.name}, {"side", f.side}, {"kind", side_kind(f.kind)}, {"source", f.source}};
+    if (f.side != "candidate") j["group"] = "fm";  // candidate fields: linear and MLP value only
     if (f.kind == RankKind::Dense) {
       j["mean"] = f.mean;
       j["std"] = f.std;
@@ -74,7 +75,7 @@ ModelFile export_rank_model(const RankSchema& schema, const RankModel& model) {
     const auto& field = schema.dense[j];
     add_field(field);
     file.tensors["linear." + field.name] = tensor({1}, model.dense_linear(j));
-    file.tensors["embed." + field.name] = tensor({1, d}, model.dense_embed(j));
+    if (!model.plain(j)) file.tensors["embed." + field.name] = tensor({1, d}, model.dense_embed(j));
     inputs.push_back({{"field", field.name}, {"part", "value"}});
   }
   for (size_t i = 0; i < model.layers(); ++i) {

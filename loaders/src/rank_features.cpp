@@ -26,6 +26,10 @@ const std::string* find_value(const std::vector<NameValue>& values, const std::s
 // Categorical: at most one value; multi: the list.
 void raw_values(const RankField& f, const RankInput& in, std::vector<std::string>& out) {
   out.clear();
+  if (f.side == "candidate") {
+    if (const auto* v = find_value(in.candidate, f.source.substr(10))) out.push_back(*v);
+    return;
+  }
   if (f.side == "context") {
     if (const auto* v = find_value(in.context, f.name)) out.push_back(*v);
     return;

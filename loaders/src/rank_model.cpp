@@ -16,6 +16,11 @@ RankLayout rank_layout(const RankSchema& s) {
   for (const auto& f : s.categorical) l.cat_rows.push_back(static_cast<uint32_t>(f.vocab.size() + 1));
   for (const auto& f : s.multi) l.multi_rows.push_back(static_cast<uint32_t>(f.vocab.size() + 1));
   l.n_dense = s.dense.size();
+  // Candidate fields come last among the dense fields (make_candidate_schema orders them so).
+  for (size_t j = 0; j < s.dense.size(); ++j) {
+    if (s.dense[j].side == "candidate") ++l.n_plain;
+    else if (l.n_plain) throw std::invalid_argument("candidate fields must follow the other dense fields");
+  }
   l.dim = s.dim;
   l.hidden = s.hidden;
   return l;
@@ -47,9 +52,10 @@ RankModel::RankModel(const RankLayout& layout, uint64_t seed, float init_sd) : l
     multi_lin_.push_back(take(v));
     multi_emb_.push_back(take(v * d));
   }
+  if (layout.n_plain > layout.n_dense) throw std::invalid_argument("more plain dense fields than dense fields");
   for (size_t j = 0; j < layout.n_dense; ++j) {
     dense_lin_.push_back(take(1));
-    dense_emb_.push_back(take(d));
+    dense_emb_.push_back(j + layout.n_plain >= layout.n_dense ? 0 : take(d));
   }
   const size_t L = layout.hidden.size();
   for (size_t i = 0; i <= L; ++i) {
@@ -65,7 +71,7 @@ RankModel::RankModel(const RankLayout& layout, uint64_t seed, float init_sd) : l
   };
   for (size_t f = 0; f < layout.cat_rows.size(); ++f) normal_rows(cat_emb_[f], layout.cat_rows[f], 1);
   for (size_t f = 0; f < layout.multi_rows.size(); ++f) normal_rows(multi_emb_[f], layout.multi_rows[f], 1);
-  for (size_t j = 0; j < layout.n_dense; ++j) normal_rows(dense_emb_[j], 1, 0);
+  for (size_t j = 0; j + layout.n_plain < layout.n_dense; ++j) normal_rows(dense_emb_[j], 1, 0);
   for (size_t i = 0; i <= L; ++i) {
     const double bound = std::sqrt(6.0 / mlp_in(i));
     const size_t count = static_cast<size_t>(mlp_out(i)) * mlp_in(i);
@@ -120,6 +126,10 @@ void RankModel::forward(const RankRows& rows, const uint32_t* idx, size_t n, Wor
     for (size_t j = 0; j < nd; ++j, ++slot) {
       const float x = rows.dense[row * nd + j];
       lin += x * params_[dense_lin_[j]];
+      if (plain(j)) {  // outside the FM: a zero slot adds nothing to its sums
+        for (int k = 0; k < d; ++k) e[slot * d + k] = 0;
+        continue;
+      }
       const float* src = &params_[dense_emb_[j]];
       for (int k = 0; k < d; ++k) e[slot * d + k] = x * src[k];
     }
@@ -261,8 +271,9 @@ double RankModel::loss_and_gradient(const RankRows& rows, const uint32_t* idx, s
     }
     for (size_t j = 0; j < nd; ++j, ++slot) {
       const float x = rows.dense[row * nd + j];
-      slot_grad(slot, false);
       grad[dense_lin_[j]] += gr * x;
+      if (plain(j)) continue;
+      slot_grad(slot, false);
       for (int k = 0; k < d; ++k) grad[dense_emb_[j] + k] += de[k] * x;
     }
   }

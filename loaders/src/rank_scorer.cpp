@@ -52,6 +52,10 @@ struct ModelFileScorer::Impl {
   // Values a field reads from the input (categorical: first one counts).
   std::vector<std::string> values(const Field& f, const RankInput& in) const {
     std::vector<std::string> out;
+    if (f.side == "candidate") {
+      if (const auto* v = lookup(in.candidate, f.source.substr(10))) out.push_back(*v);
+      return out;
+    }
     if (f.side == "context") {
       if (const auto* v = lookup(in.context, f.name)) out.push_back(*v);
       return out;
@@ -108,7 +112,12 @@ ModelFileScorer::ModelFileScorer(const ModelFile& file) : impl_(std::make_unique
       f.side = j.at("side").get<std::string>();
       f.kind = j.at("kind").get<std::string>();
       f.source = j.value("source", "feature:" + f.name);
-      if (f.source != "id" && f.source != "terms" && f.source.rfind("feature:", 0) != 0) fail("bad source of " + f.name);
+      if (f.side == "candidate") {
+        f.source = j.value("source", "candidate:" + f.name);
+        if (f.source.rfind("candidate:", 0) != 0 || f.kind != "dense") fail("bad candidate field " + f.name);
+      } else if (f.source != "id" && f.source != "terms" && f.source.rfind("feature:", 0) != 0) {
+        fail("bad source of " + f.name);
+      }
       if (f.kind == "dense") {
         f.mean = j.at("mean").get<double>();
         f.std = j.at("std").get<double>();

@@ -20,7 +20,7 @@ double rank_auc(const RankModel& model, const RankRows& rows) {
 }
 
 RankResult train_rank(const RankLayout& layout, const RankRows& train, const RankRows& test, const RankConfig& config,
-                      const std::function<void(const RankEpoch&)>& on_epoch) {
+                      const std::function<void(const RankEpoch&)>& on_epoch, const StopMetric& metric) {
   if (config.epochs < 0) throw std::invalid_argument("epochs must be >= 0");
   if (config.batch < 1) throw std::invalid_argument("batch size must be >= 1");
   if (!(config.learning_rate > 0)) throw std::invalid_argument("learning rate must be > 0");
@@ -45,6 +45,7 @@ RankResult train_rank(const RankLayout& layout, const RankRows& train, const Ran
   int stale = 0;
   result.model = model;
   result.best_test_auc = -1;
+  double best = -1e300;
 
   double lr = config.learning_rate;
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -73,7 +74,11 @@ RankResult train_rank(const RankLayout& layout, const RankRows& train, const Ran
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     report.test_auc = test.size() ? rank_auc(model, test) : 0.5;
     if (config.train_auc) report.train_auc = rank_auc(model, train);
-    if (report.test_auc > result.best_test_auc) {
+    if (metric) report.metric = metric(model);
+    const double judged = metric ? report.metric : report.test_auc;
+    if (judged > best) {
+      best = judged;
+      result.best_metric = report.metric;
       result.best_test_auc = report.test_auc;
       result.best_epoch = epoch;
       result.model = model;
@@ -85,7 +90,10 @@ RankResult train_rank(const RankLayout& layout, const RankRows& train, const Ran
     if (on_epoch) on_epoch(report);
     if (config.patience > 0 && stale >= config.patience) break;
   }
-  if (result.best_epoch == 0) result.best_test_auc = test.size() ? rank_auc(model, test) : 0.5;
+  if (result.best_epoch == 0) {
+    result.best_test_auc = test.size() ? rank_auc(model, test) : 0.5;
+    if (metric) result.best_metric = metric(model);
+  }
   return result;
 }
 

@@ -1,6 +1,6 @@
-// reco-rank: trains the ranking model (linear + FM + MLP over user id, item
-// id, demographics, item genres and the user's point-in-time genre
-// statistics) on a prepared directory's time split, with early stopping on
+// reco-rank --objective rated: trains the original pipeline's ranking model
+// (linear + FM + MLP over user id, item id, demographics, item genres and the
+// user's point-in-time genre statistics; label: liked, given rated) on a prepared directory's time split, with early stopping on
 // the test AUC, and writes the model file (reco model file contract v1) and
 // the users file with the online genre statistics as features. Before it
 // writes anything it scores sample rows with the file it is about to write
@@ -21,6 +21,11 @@
 #include "reco_offline/rank_trainer.hpp"
 #include "reco_offline/run_record.hpp"
 #include "reco_offline/text_input.hpp"
+
+// The default objective, "candidates" (reco_rank_candidates.cpp).
+namespace reco_offline::tools::rank_candidates {
+int run(int argc, char** argv);
+}
 
 namespace reco_offline::tools::rank {
 
@@ -59,12 +64,22 @@ double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"reco-rank: train the ranking model (linear + FM + MLP) and export it"};
+  // The objective picks the trainer; each has its own options (and --help).
+  std::string objective = "candidates";
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--objective") objective = argv[i + 1];
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]).rfind("--objective=", 0) == 0) objective = std::string(argv[i]).substr(12);
+  if (objective != "rated") return rank_candidates::run(argc, argv);
+
+  CLI::App app{"reco-rank --objective rated: train the original ranker (liked, given rated; linear + FM + MLP) and export it"};
   std::string dir = "data/prepared", out, users_out, layers = "64,32", prefix = "user:";
   RankConfig config;
   int dim = 16;
   size_t window = 10, check_rows = 5000;
   bool quiet = false, no_train_auc = false;
+  app.add_option("--objective", objective, "rated: the original ranker; candidates (the default): see reco-rank --help")
+      ->capture_default_str();
   app.add_option("--prepared,-p", dir, "prepared directory (items.tsv, users.tsv, train/test/holdout.tsv)")->capture_default_str();
   app.add_option("--out,-o", out, "model file (default: <prepared>/rank_model.safetensors)");
   app.add_option("--users-out", users_out, "users file with the genre statistics (default: <prepared>/users_rank.tsv)");

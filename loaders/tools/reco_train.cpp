@@ -323,6 +323,13 @@ int run(int argc, char** argv) {
       fs::create_directories(out);
       if (blend_opt.mode == "fit") fit_and_write_blend(dir, out, items, users, train, blend_opt, log);
       if (!no_refit) {
+        // The vectors of the training part stay beside the served ones: reco-rank recalls
+        // its training candidates with them (what the catalog held before the test part).
+        const fs::path part = fs::path(out) / "train_part";
+        fs::create_directories(part);
+        write_factors(items, (part / "item_factors.npy").string(), (part / "item_ids.txt").string());
+        write_factors(users, (part / "user_factors.npy").string(), (part / "user_ids.txt").string());
+        log["train_part_vectors"] = part.string();
         std::vector<Rating> all = train;
         all.insert(all.end(), test.begin(), test.end());
         fmt::print("retraining on training + test ({} interactions) for serving\n", all.size());

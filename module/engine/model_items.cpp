@@ -106,12 +106,12 @@ void ItemTable::on_remove(std::uint32_t dense) noexcept {
 }
 
 void ItemTable::score(const UserSide& user, std::span<const std::uint32_t> dense_ids,
-                      std::span<float> out) const {
+                      std::span<float> out, const float* candidates) const {
   std::uint32_t worst = 0;
   for (std::uint32_t d : dense_ids) worst = std::max(worst, d);
   if (!dense_ids.empty() && worst >= bound_)
     throw Error("model: candidate dense id " + std::to_string(worst) + " has no item row");
-  model_->score(user, rows_.data(), dense_ids, out);
+  model_->score(user, rows_.data(), dense_ids, out, candidates);
 }
 
 }  // namespace reco

@@ -91,7 +91,8 @@ ModelField parse_field(const json& f, std::size_t i, const ModelSchema& schema) 
   if (side == "user") out.side = FieldSide::User;
   else if (side == "item") out.side = FieldSide::Item;
   else if (side == "context") out.side = FieldSide::Context;
-  else fail(where + " has unknown side " + qs(side) + " (user, item or context)");
+  else if (side == "candidate") out.side = FieldSide::Candidate;
+  else fail(where + " has unknown side " + qs(side) + " (user, item, context or candidate)");
 
   const std::string kind = get_string(f, "kind", where, true);
   if (kind == "categorical") out.kind = FieldKind::Categorical;
@@ -101,8 +102,24 @@ ModelField parse_field(const json& f, std::size_t i, const ModelSchema& schema) 
 
   // Source: where the raw value comes from. Context fields read the request's CONTEXT pair
   // named like the field; the only source they accept is that same default spelt out.
-  const std::string source = get_string(f, "source", where, false, "feature:" + name);
-  if (source.rfind("feature:", 0) == 0) {
+  // Candidate fields read a value recall computed (candidate:<value>, by default the
+  // field's own name).
+  const bool candidate = out.side == FieldSide::Candidate;
+  const std::string source = get_string(f, "source", where, false, (candidate ? "candidate:" : "feature:") + name);
+  if (candidate) {
+    if (source.rfind("candidate:", 0) != 0)
+      fail(where + " is a candidate field: its source must be candidate:<value>, not " + qs(source));
+    const auto value = parse_candidate_value(std::string_view(source).substr(10));
+    if (!value)
+      fail(where + " has unknown candidate value " + qs(source.substr(10)) +
+           " (vector.rank, term.rank, session.rank, popular.rank, vector.score, term.score, "
+           "session.score, blend.score, popularity, age, user.popularity or user.seen)");
+    if (out.kind != FieldKind::Dense) fail(where + " is a candidate field: it must be dense");
+    out.source = FieldSource::Candidate;
+    out.candidate = *value;
+  } else if (source.rfind("candidate:", 0) == 0) {
+    fail(where + " source " + qs(source) + " needs side \"candidate\"");
+  } else if (source.rfind("feature:", 0) == 0) {
     out.source = FieldSource::Feature;
     out.feature = to_string(source.substr(8));
     if (out.feature.empty()) fail(where + " source names an empty feature");
@@ -155,6 +172,7 @@ ModelField parse_field(const json& f, std::size_t i, const ModelSchema& schema) 
   }
 
   if (const json* g = get(f, "group")) {
+    if (candidate) fail(where + " is a candidate field and takes no group (linear and MLP value only)");
     if (!g->is_string()) fail(where + " group is not a string");
     int gi = schema.find_group(text_of(*g));
     if (gi < 0) fail(where + " names unknown group " + qs(text_of(*g)));
@@ -181,6 +199,8 @@ void parse_mlp(const json& m, ModelSchema& s) {
     MlpInput mi;
     mi.field = static_cast<std::uint32_t>(fi);
     if (part == "embedding") {
+      if (s.fields[fi].side == FieldSide::Candidate)
+        fail(where + " takes the embedding of candidate field " + qs(field) + " (candidate fields enter by value)");
       mi.embedding = true;
     } else if (part == "value") {
       if (s.fields[fi].kind != FieldKind::Dense)

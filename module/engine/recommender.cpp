@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <optional>
 
+#include "reco/candidate_fields.hpp"
 #include "reco/error.hpp"
 #include "reco/item_similarity.hpp"
 
@@ -35,8 +37,8 @@ constexpr std::size_t kTermDepthPerBudget = 8;
 // allowed items carrying it. Exact for every item in some head; an item outside all heads
 // is less popular than `depth` allowed items of each of its terms, and is only missed when
 // it carries more of the user's terms than those.
-std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const WeightedTerm> terms,
-                                       std::size_t budget, const ItemFilter& filter) {
+std::vector<Hit> term_recall(const Catalog& catalog, std::span<const WeightedTerm> terms, std::size_t budget,
+                             const ItemFilter& filter) {
   thread_local Vec<float> acc;
   thread_local Vec<std::uint32_t> touched;
   if (acc.size() < catalog.id_bound()) acc.resize(catalog.id_bound(), 0.0f);
@@ -86,9 +88,9 @@ std::vector<std::uint32_t> term_recall(const Catalog& catalog, std::span<const W
     scored.resize(budget);
   }
   std::sort(scored.begin(), scored.end(), better);
-  std::vector<std::uint32_t> out;
+  std::vector<Hit> out;
   out.reserve(scored.size());
-  for (const Scored& h : scored) out.push_back(h.key.id);
+  for (const Scored& h : scored) out.push_back({h.key.id, h.score});
   return out;
 }
 
@@ -163,12 +165,12 @@ class SeenBits {
   std::size_t words_ = 0;
 };
 
-std::vector<std::uint32_t> popular_recall(const Catalog& catalog, std::size_t budget,
-                                          const ItemFilter& filter) {
-  std::vector<std::uint32_t> out;
+// The popular source has no score of its own (its rank is the signal).
+std::vector<Hit> popular_recall(const Catalog& catalog, std::size_t budget, const ItemFilter& filter) {
+  std::vector<Hit> out;
   for (std::uint32_t id : catalog.popular_order()) {
     if (out.size() >= budget) break;
-    if (filter.allows(id)) out.push_back(id);
+    if (filter.allows(id)) out.push_back({id, CandidateSignals::kMissing});
   }
   return out;
 }
@@ -189,11 +191,50 @@ std::vector<float> session_query(const Catalog& catalog, std::span<const std::ui
   return q;
 }
 
-std::vector<std::uint32_t> ids_of(const std::vector<Hit>& hits) {
-  std::vector<std::uint32_t> out;
-  out.reserve(hits.size());
-  for (const Hit& h : hits) out.push_back(h.id);
-  return out;
+// Each source's score for every candidate, recalled by it or not (reco/candidate_fields.hpp):
+// in double from the stored vectors, so that it is the same number offline and online on
+// any CPU, whichever index (exact, graph, quantised) recalled the candidate.
+void complete_scores(const Catalog& catalog, const UserProfile* user, std::span<const float> session_q,
+                     const std::vector<Recommendation>& cands, std::vector<CandidateSignals>& signals) {
+  const bool has_vector = user && user->vector.size() == catalog.dim();
+  std::vector<double> q;
+  if (has_vector) {
+    q.assign(user->vector.begin(), user->vector.end());
+    if (catalog.metric() == Metric::Cosine) {
+      double n2 = 0;
+      for (double x : q) n2 += x * x;
+      if (n2 > 0)
+        for (double& x : q) x /= std::sqrt(n2);
+    }
+  }
+  const bool has_terms = user && !user->terms.empty();
+  for (const Recommendation& c : cands) {
+    CandidateSignals& sg = signals[c.slot];
+    const std::vector<float> v = (has_vector || !session_q.empty()) ? catalog.vector(c.id) : std::vector<float>{};
+    if (has_vector && !v.empty()) {
+      double s = 0;
+      if (catalog.metric() == Metric::L2) {
+        for (std::size_t k = 0; k < v.size(); ++k) s -= (q[k] - v[k]) * (q[k] - v[k]);
+      } else {
+        for (std::size_t k = 0; k < v.size(); ++k) s += q[k] * v[k];
+      }
+      sg.score[static_cast<std::size_t>(Source::Vector)] = static_cast<float>(s);
+    }
+    if (has_terms) {  // as term recall adds: the positive weights, in the user's order, in float
+      float acc = 0;
+      for (const WeightedTerm& t : user->terms) {
+        if (!(t.weight > 0)) continue;
+        for (const String& it : catalog.item(c.id).terms)
+          if (it == t.term) {
+            acc += t.weight;
+            break;
+          }
+      }
+      sg.score[static_cast<std::size_t>(Source::Term)] = acc;
+    }
+    if (!session_q.empty() && !v.empty())
+      sg.score[static_cast<std::size_t>(Source::Session)] = item_score(catalog, session_q, v);
+  }
 }
 
 }  // namespace
@@ -247,15 +288,28 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   for (const SourceConfig& c : req.sources) most += c.budget;
   CandidateSlots& slots = CandidateSlots::local();
   slots.reset(most);
-  auto contribute = [&](Source s, const std::vector<std::uint32_t>& ranked) {
+  // Each candidate's signals (reco/candidate_fields.hpp), kept when the model reads them or
+  // the caller asked; indexed by the candidate's position in `cands` (Recommendation::slot).
+  const std::size_t cand_fields = req.model ? req.model->model().candidate_count() : 0;
+  const bool keep_signals = req.with_signals || cand_fields > 0;
+  std::vector<CandidateSignals> signals;
+  auto contribute = [&](Source s, const std::vector<Hit>& ranked) {
     const SourceConfig& cfg = req.source(s);
-    stats.recalled[static_cast<std::size_t>(s)] = ranked.size();
+    const auto si = static_cast<std::size_t>(s);
+    stats.recalled[si] = ranked.size();
     for (std::size_t r = 0; r < ranked.size(); ++r) {
-      const std::uint32_t pos = slots.find_or_add(ranked[r], static_cast<std::uint32_t>(cands.size()));
-      if (pos == cands.size()) cands.push_back({ranked[r], 0.0, 0});
+      const std::uint32_t pos = slots.find_or_add(ranked[r].id, static_cast<std::uint32_t>(cands.size()));
+      if (pos == cands.size()) {
+        cands.push_back({ranked[r].id, pos, 0.0, 0});
+        if (keep_signals) signals.emplace_back();
+      }
       Recommendation& c = cands[pos];
       c.score += blend_score(r, cfg.budget, cfg.weight);
       c.sources |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
+      if (keep_signals) {
+        signals[pos].rank[si] = static_cast<float>(double(r) / double(cfg.budget));
+        signals[pos].score[si] = ranked[r].score;
+      }
     }
   };
 
@@ -264,7 +318,7 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
   if (user && user->vector.size() == catalog.dim()) {
     signal = true;
     if (vec_cfg.budget > 0)
-      contribute(Source::Vector, ids_of(catalog.search(user->vector, vec_cfg.budget, filter, req.ef)));
+      contribute(Source::Vector, catalog.search(user->vector, vec_cfg.budget, filter, req.ef));
   }
   const auto& term_cfg = req.source(Source::Term);
   if (user && !user->terms.empty()) {
@@ -273,41 +327,67 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
       contribute(Source::Term, term_recall(catalog, user->terms, term_cfg.budget, filter));
   }
   const auto& ses_cfg = req.source(Source::Session);
+  std::vector<float> q;  // the session's query, kept for the candidates' session scores
   if (!req.session.empty()) {
-    std::vector<float> q = session_query(catalog, req.session);
+    q = session_query(catalog, req.session);
     if (!q.empty()) {
       signal = true;
       if (ses_cfg.budget > 0)
-        contribute(Source::Session, ids_of(item_neighbours(catalog, q, ses_cfg.budget, filter, req.ef)));
+        contribute(Source::Session, item_neighbours(catalog, q, ses_cfg.budget, filter, req.ef));
     }
   }
   const auto& pop_cfg = req.source(Source::Popular);
   if (pop_cfg.budget > 0) contribute(Source::Popular, popular_recall(catalog, pop_cfg.budget, filter));
   stats.cold = !signal;
   stats.candidates = cands.size();
+  if (keep_signals) complete_scores(catalog, user, q, cands, signals);
   const auto t1 = Clock::now();
 
   // The popularity/recency term of the blend (reco/blend.hpp), for every candidate; a model
-  // replaces the whole blend, so it is skipped then.
-  if (!req.model && req.blend.popularity > 0 && !cands.empty()) {
+  // replaces the whole blend, so it is skipped then, unless the candidates' signals (which
+  // hold the blend score) are kept.
+  const bool need_blend = !req.model || keep_signals;
+  if (need_blend && (req.blend.popularity > 0 || keep_signals) && !cands.empty()) {
     const auto& order = catalog.popular_order();
     const double max_pop = order.empty() ? 0.0 : catalog.item(order.front()).popularity;
     std::int64_t newest = catalog.item(cands.front().id).time;
     for (const Recommendation& c : cands) newest = std::max(newest, catalog.item(c.id).time);
+    // The request's own values: how popular what this user has seen is, and how much.
+    double seen_pop = 0;
+    std::size_t seen_in = 0;
+    if (keep_signals && user)
+      for (std::uint64_t fp : user->seen.fingerprints())
+        if (auto d = catalog.find_fingerprint(fp)) {
+          seen_pop += std::log1p(std::max(0.0, catalog.item(*d).popularity));
+          ++seen_in;
+        }
     for (Recommendation& c : cands) {
       const Item& it = catalog.item(c.id);
-      c.score += popularity_term(req.blend, it.popularity, max_pop, it.time, newest);
+      if (req.blend.popularity > 0) c.score += popularity_term(req.blend, it.popularity, max_pop, it.time, newest);
+      if (keep_signals) {
+        CandidateSignals& sg = signals[c.slot];
+        sg.blend = static_cast<float>(c.score);
+        sg.popularity = static_cast<float>(std::log1p(std::max(0.0, it.popularity)));
+        sg.age = static_cast<float>(double(newest - it.time) / 86400.0);
+        sg.user_seen = static_cast<float>(std::log1p(double(seen_in)));
+        if (seen_in) sg.user_popularity = static_cast<float>(seen_pop / double(seen_in));
+      }
     }
   }
 
-  // A model replaces the blend: one batch over the precomputed item rows.
+  // A model replaces the blend: one batch over the precomputed item rows, with the
+  // candidate fields' values gathered from the signals.
   if (req.model && !cands.empty()) {
     const Model& model = req.model->model();
     UserSide side = model.prepare_user(req.user_key, user, req.context);
     std::vector<std::uint32_t> ids(cands.size());
     for (std::size_t i = 0; i < cands.size(); ++i) ids[i] = cands[i].id;
+    std::vector<float> values(cands.size() * cand_fields);
+    for (std::size_t i = 0; i < cands.size(); ++i)
+      for (std::size_t f = 0; f < cand_fields; ++f)
+        values[i * cand_fields + f] = signals[cands[i].slot].value(model.candidate_value(f));
     std::vector<float> scores(cands.size());
-    req.model->items().score(side, ids, scores);
+    req.model->items().score(side, ids, scores, cand_fields ? values.data() : nullptr);
     for (std::size_t i = 0; i < cands.size(); ++i) cands[i].score = scores[i];
     req.model->record(scores, side);
   }
@@ -325,6 +405,10 @@ RecommendResult recommend(const Catalog& catalog, const UserProfile* user,
     cands.resize(keep);
   }
   std::sort(cands.begin(), cands.end(), before);
+  if (req.with_signals) {
+    result.signals.reserve(cands.size());
+    for (const Recommendation& c : cands) result.signals.push_back(signals[c.slot]);
+  }
   result.items = std::move(cands);
   const auto t2 = Clock::now();
   stats.recall_us = micros(t0, t1);

@@ -174,6 +174,7 @@ void execute_recommend(const Catalog& catalog, const RecommendPlan& p, const Use
   req.only_terms = p.only_terms;
   req.ef = p.ef;
   req.explain = p.explain;
+  req.with_signals = p.explain;
   req.model = p.model.resolve(catalog, p.user_key);
   req.user_key = p.user_key;
   req.context = p.model.context();
@@ -192,8 +193,9 @@ void execute_recommend(const Catalog& catalog, const RecommendPlan& p, const Use
   out.array(4);
   out.string("items");
   out.array(result.items.size());
-  for (const Recommendation& r : result.items) {
-    out.array(3);
+  for (std::size_t i = 0; i < result.items.size(); ++i) {
+    const Recommendation& r = result.items[i];
+    out.array(4);
     out.string(view(catalog.item(r.id).id));
     out.real(r.score);
     std::size_t n = 0;
@@ -201,6 +203,18 @@ void execute_recommend(const Catalog& catalog, const RecommendPlan& p, const Use
     out.array(n);
     for (std::size_t s = 0; s < kSourceCount; ++s) {
       if ((r.sources >> s) & 1u) out.string(source_name(static_cast<Source>(s)));
+    }
+    // The candidate values a model's candidate fields read (missing ones left out).
+    const CandidateSignals& sg = result.signals[i];
+    std::size_t present = 0;
+    for (std::size_t v = 0; v < kCandidateValueCount; ++v)
+      present += !std::isnan(sg.value(static_cast<CandidateValue>(v)));
+    out.array(2 * present);
+    for (std::size_t v = 0; v < kCandidateValueCount; ++v) {
+      const float x = sg.value(static_cast<CandidateValue>(v));
+      if (std::isnan(x)) continue;
+      out.string(candidate_value_name(static_cast<CandidateValue>(v)));
+      out.real(x);
     }
   }
   const RecommendStats& st = result.stats;

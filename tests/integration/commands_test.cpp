@@ -413,18 +413,42 @@ TEST_F(Commands, RecommendExplainShape) {
   std::vector<std::string> order;
   std::map<std::string, std::set<std::string>> sources;
   std::map<std::string, double> scores;
+  std::map<std::string, std::map<std::string, double>> values;  // the candidate values
   for (const Reply& item : items.elements) {
-    ASSERT_EQ(item.elements.size(), 3u) << item.to_string();
+    ASSERT_EQ(item.elements.size(), 4u) << item.to_string();
     order.push_back(item.elements[0].str);
     scores[item.elements[0].str] = item.elements[1].as_double();
     auto names = item.elements[2].strings();
     sources[item.elements[0].str] = std::set<std::string>(names.begin(), names.end());
+    const Reply& v = item.elements[3];
+    for (std::size_t i = 0; i + 1 < v.elements.size(); i += 2)
+      values[item.elements[0].str][v.elements[i].str] = v.elements[i + 1].as_double();
   }
   EXPECT_EQ(order, (std::vector<std::string>{"b", "c"}));
   EXPECT_NEAR(scores.at("b"), 2.5, 1e-9);
   EXPECT_NEAR(scores.at("c"), 1.99, 1e-9);
   EXPECT_EQ(sources.at("b"), (std::set<std::string>{"vector", "term", "session"}));
   EXPECT_EQ(sources.at("c"), (std::set<std::string>{"vector", "session", "popular"}));
+  // Ranks are position / budget, 1 where the source did not recall the item; scores are
+  // there for every source the request has (b carries drama, c does not: term score 0).
+  const auto& b = values.at("b");
+  const auto& c = values.at("c");
+  EXPECT_EQ(b.at("vector.rank"), 0.0);
+  EXPECT_EQ(b.at("term.rank"), 0.0);
+  EXPECT_EQ(b.at("session.rank"), 0.0);
+  EXPECT_EQ(b.at("popular.rank"), 1.0);
+  EXPECT_NEAR(c.at("vector.rank"), 1.0 / 200, 1e-7);
+  EXPECT_EQ(c.at("term.rank"), 1.0);
+  EXPECT_NEAR(c.at("popular.rank"), 0.5, 1e-7);  // rank 1 of a popular budget of K = 2
+  EXPECT_NEAR(b.at("blend.score"), 2.5, 1e-6);
+  EXPECT_NEAR(c.at("blend.score"), 1.99, 1e-6);
+  EXPECT_EQ(b.at("term.score"), 1.0);
+  EXPECT_EQ(c.at("term.score"), 0.0);
+  for (const auto* m : {&b, &c}) {
+    EXPECT_TRUE(m->count("vector.score") && m->count("session.score") && m->count("popularity") &&
+                m->count("age") && m->count("user.seen"));
+    EXPECT_FALSE(m->count("user.popularity"));  // the user has seen nothing
+  }
 
   const Reply& stats = r.elements[3];
   std::vector<std::string> names;

@@ -33,15 +33,17 @@ struct RankInput {
   std::vector<NameValue> item_features;
   std::vector<std::string> item_terms;
   std::vector<NameValue> context;
+  // Candidate values by name (reco/candidate_fields.hpp), as decimal text; absent = missing.
+  std::vector<NameValue> candidate;
 };
 
 enum class RankKind { Categorical, Multi, Dense };
 
 struct RankField {
   std::string name;
-  std::string side;    // user, item, context
+  std::string side;    // user, item, context, candidate
   RankKind kind = RankKind::Categorical;
-  std::string source;  // "id", "terms" or "feature:<name>"
+  std::string source;  // "id", "terms", "feature:<name>" or "candidate:<value>"
   std::vector<std::string> vocab;  // categorical / multi: raw value -> row 1..V
   double mean = 0, std = 1;        // dense
 };

@@ -2,6 +2,8 @@
 // field's embedding, and an MLP over the categorical/multi embeddings and the
 // dense values, summed into one logit (DeepFM's shape, and exactly the score
 // of the model file contract, so that export is a copy, not a conversion).
+// The last `n_plain` dense fields (candidate fields) have no embedding: they
+// enter by their linear term and the MLP only, as the contract requires.
 // All parameters live in one flat float vector: the optimizer, the gradient
 // check and the determinism test then see a single array.
 #pragma once
@@ -18,6 +20,7 @@ struct RankLayout {
   std::vector<uint32_t> cat_rows;    // V + 1 per categorical field
   std::vector<uint32_t> multi_rows;  // V + 1 per multi field
   size_t n_dense = 0;
+  size_t n_plain = 0;  // of the dense fields, the last n_plain are outside the FM
   int dim = 16;
   std::vector<int> hidden{64, 32};
   size_t slots() const { return cat_rows.size() + multi_rows.size() + n_dense; }
@@ -63,7 +66,9 @@ class RankModel {
   const float* multi_linear(size_t f) const { return &params_[multi_lin_[f]]; }
   const float* multi_embed(size_t f) const { return &params_[multi_emb_[f]]; }
   const float* dense_linear(size_t j) const { return &params_[dense_lin_[j]]; }
-  const float* dense_embed(size_t j) const { return &params_[dense_emb_[j]]; }
+  // nullptr for a plain dense field (j >= n_dense - n_plain).
+  const float* dense_embed(size_t j) const { return plain(j) ? nullptr : &params_[dense_emb_[j]]; }
+  bool plain(size_t j) const { return j + layout_.n_plain >= layout_.n_dense; }
   size_t layers() const { return mlp_w_.size(); }  // hidden layers + the output layer
   const float* mlp_weight(size_t i) const { return &params_[mlp_w_[i]]; }
   const float* mlp_bias(size_t i) const { return &params_[mlp_b_[i]]; }

@@ -1,7 +1,7 @@
 // Training of the ranking model: mini-batch Adam on the batch objective of
 // RankModel (log loss + L2), rows in a fresh seeded order every epoch, test
-// AUC after every epoch, and early stopping on it (the parameters of the best
-// epoch are kept). Single-threaded with fixed summation orders: the same
+// AUC after every epoch, and early stopping on it, or on a metric the caller
+// gives (the candidate ranker: served NDCG), keeping the best epoch's parameters. Single-threaded with fixed summation orders: the same
 // rows, configuration and seed give bit-identical parameters.
 #pragma once
 
@@ -30,6 +30,7 @@ struct RankEpoch {
   double loss = 0;       // mean batch objective over the epoch
   double train_auc = 0;  // 0 when not computed
   double test_auc = 0;
+  double metric = 0;     // the stopping metric, when one is given
   double seconds = 0;    // the training pass alone
   bool best = false;
 };
@@ -38,10 +39,15 @@ struct RankResult {
   RankModel model;       // the best epoch's parameters
   int best_epoch = 0;
   double best_test_auc = 0;
+  double best_metric = 0;  // with a stopping metric
 };
 
+// Higher is better. Called once per epoch on the current parameters.
+using StopMetric = std::function<double(const RankModel&)>;
+
+// With `metric`, early stopping follows it instead of the test AUC.
 RankResult train_rank(const RankLayout& layout, const RankRows& train, const RankRows& test, const RankConfig& config,
-                      const std::function<void(const RankEpoch&)>& on_epoch = {});
+                      const std::function<void(const RankEpoch&)>& on_epoch = {}, const StopMetric& metric = {});
 
 double rank_auc(const RankModel& model, const RankRows& rows);
 
