@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/core.h>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -156,7 +155,7 @@ std::vector<NameValue> candidate_values_text(const reco::CandidateSignals& s) {
     const auto which = static_cast<reco::CandidateValue>(v);
     const float x = s.value(which);
     if (std::isnan(x)) continue;
-    out.emplace_back(std::string(reco::candidate_value_name(which)), fmt::format("{}", static_cast<double>(x)));
+    out.emplace_back(std::string(reco::candidate_value_name(which)), shortest_text(static_cast<double>(x)));
   }
   return out;
 }

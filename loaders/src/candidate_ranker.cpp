@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/core.h>
 #include <fstream>
 #include <numeric>
 #include <set>
@@ -150,7 +149,7 @@ void write_candidate_lists(const std::string& path, const CandidateWorld& world,
       for (size_t v = 0; v < reco::kCandidateValueCount; ++v) {
         const float x = l.signals[i].value(static_cast<reco::CandidateValue>(v));
         out << '\t';
-        if (!std::isnan(x)) out << fmt::format("{}", static_cast<double>(x));
+        if (!std::isnan(x)) out << shortest_text(static_cast<double>(x));
       }
       out << '\n';
     }

@@ -161,4 +161,10 @@ std::string to_utf8(std::string_view s) {
   return out;
 }
 
+std::string shortest_text(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 }  // namespace reco_offline

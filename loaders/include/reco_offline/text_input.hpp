@@ -46,6 +46,8 @@ std::string_view trim(std::string_view s);
 
 bool parse_int(std::string_view s, int64_t& out);
 bool parse_double(std::string_view s, double& out);
+// The shortest text that parses back to exactly `v`.
+std::string shortest_text(double v);
 
 // Where a line came from; turns parse failures into DataError("file:line: ...").
 struct LineContext {
