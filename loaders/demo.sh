@@ -4,8 +4,8 @@
 # a free port in a temp dir, generates a MovieLens-1M-shaped data set (or reads
 # your MovieLens files with --data), splits it in time, trains the next-item
 # vectors (and fits the catalog blend) and the original logistic vectors, loads
-# both (catalogs movies and movies_lmf), trains the ranking model (linear + FM +
-# MLP) and puts it on the catalog, shows recommendations, similar titles and a
+# both (catalogs movies and movies_lmf), trains the ranking stage on RECOMMEND's own
+# candidates (linear + FM + MLP with the candidate fields) and puts it on the catalog, shows recommendations, similar titles and a
 # cold-start session, judges the similar-item lists (next-item hit rate, genre
 # overlap, coverage against popularity and the old inner product), evaluates what is served (ranked by the model, the unranked
 # blend, next-item vectors, original vectors, popularity) and leaves the server
@@ -101,10 +101,8 @@ step "bulk load into the module (catalog movies: next-item vectors; movies_lmf: 
 "$build/reco-load" -p "$prep/logistic" --items "$prep/items.tsv" --users "$prep/users.tsv" -P "$port" --drop \
   --catalog movies_lmf --user-prefix lmf:user: --progress never
 
-step "train the ranking model (linear + FM + MLP on user, item, genre and point-in-time genre fields) and put it on the catalog"
+step "train the ranking stage on RECOMMEND's own candidates (reco-rank's defaults) and put it on the catalog"
 "$build/reco-rank" -p "$prep" --seed "$seed"
-# The users again, now with the model's point-in-time genre statistics as features.
-"$build/reco-load" -p "$prep" --only users --users "$prep/users_rank.tsv" -P "$port" --progress never
 redis-cli -p "$port" -x RECO.MODEL.PUT movies rank1 < "$prep/rank_model.safetensors"
 redis-cli -p "$port" RECO.MODEL.INFO movies rank1 | paste - - | sed -n '1,12p'
 
@@ -148,6 +146,8 @@ for name, path in zip(names, sys.argv[1:]):
     line = f"{name:<40} {r['tool']} {r['version']}, data {r['data_digest']}"
     if "test_auc" in r:
         line += f", test AUC {r['test_auc']:.4f}"
+    if "judge_ndcg" in r:
+        line += f", judging NDCG@50 {r['judge_ndcg']:.4f} (blend {r['judge_blend_ndcg']:.4f})"
     for e in r.get("evaluations", []):
         for row in e["rows"]:
             if row.get("method", "").startswith("reco RECO.RECOMMEND"):

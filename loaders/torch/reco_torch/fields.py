@@ -14,7 +14,12 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-SIDES = ("user", "item", "context")
+SIDES = ("user", "item", "context", "candidate")
+# What a candidate field may read (README, "Candidate fields"): values recall computes per
+# candidate; a row gives them under the field's name, like any raw value.
+CANDIDATE_VALUES = ("vector.rank", "term.rank", "session.rank", "popular.rank", "vector.score",
+                    "term.score", "session.score", "blend.score", "popularity", "age",
+                    "user.popularity", "user.seen")
 KINDS = ("categorical", "multi", "dense")
 COMBINERS = ("mean", "sum")
 
@@ -24,7 +29,7 @@ class Field:
     name: str
     side: str
     kind: str
-    source: Optional[str] = None      # "feature:<name>" (default), "id" or "terms"
+    source: Optional[str] = None      # "feature:<name>" (default), "id", "terms", "candidate:<value>"
     vocab: List[str] = dc_field(default_factory=list)
     combiner: str = "mean"            # multi only
     mean: float = 0.0                 # dense only
@@ -42,7 +47,17 @@ class Field:
         if self.combiner not in COMBINERS:
             raise ValueError(f"field {self.name!r}: combiner must be mean or sum")
         src = self.source
-        if src is not None and src not in ("id", "terms") and not src.startswith("feature:"):
+        if self.side == "candidate":
+            value = (src or "candidate:" + self.name)[len("candidate:"):]
+            if not (src or "candidate:").startswith("candidate:") or value not in CANDIDATE_VALUES:
+                raise ValueError(f"field {self.name!r}: a candidate field reads candidate:<value>, "
+                                 f"one of {CANDIDATE_VALUES}")
+            if self.kind != "dense" or self.group is not None or self.embed_dim is not None:
+                raise ValueError(f"field {self.name!r}: a candidate field is dense, in no group, "
+                                 "and enters the MLP by value only")
+        elif src is not None and src.startswith("candidate:"):
+            raise ValueError(f"field {self.name!r}: source {src} needs side candidate")
+        elif src is not None and src not in ("id", "terms") and not src.startswith("feature:"):
             raise ValueError(f"field {self.name!r}: source must be feature:<name>, id or terms")
         if self.side == "context" and src not in (None, "feature:" + self.name):
             raise ValueError(f"field {self.name!r}: a context field takes no source")
