@@ -66,6 +66,7 @@ class BufferSource final : public ByteSource {
   std::uint64_t get_u64() override;
   double get_double() override;
   std::string get_bytes() override;
+  std::size_t remaining() const noexcept { return buf_.size() - pos_; }
 
  private:
   std::string_view buf_;

@@ -78,7 +78,9 @@ LoadSummary run_load(const char* what, RedisConnection& conn, const std::vector<
       Pipeline pipeline(link, options.window, [&](uint64_t tag, const Reply& reply) {
         const uint64_t done = answered.fetch_add(1) + 1;
         std::lock_guard<std::mutex> g(mu);
-        if (reply.is_error()) {
+        if (reply.is_error() && (reply.str.rfind("MOVED ", 0) == 0 || reply.str.rfind("ASK ", 0) == 0)) {
+          summary.redirected.emplace_back(ids[tag], reply.str);
+        } else if (reply.is_error()) {
           ++summary.errors;
           if (summary.first_errors.size() < options.keep_errors) summary.first_errors.push_back(ids[tag] + ": " + reply.str);
         } else if (reply.type == Reply::Type::Integer && reply.integer == 1) {

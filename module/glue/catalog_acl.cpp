@@ -19,6 +19,7 @@ struct CatalogArg {
 // commands, RECO.CATALOG.LIST).
 constexpr CatalogArg kCatalogArgs[] = {
     {"reco.catalog.create", 1},     {"reco.catalog.drop", 1},       {"reco.catalog.info", 1},
+    {"reco.catalog.dump", 1},       {"reco.catalog.restore", 1},
     {"reco.catalog.config|get", 2}, {"reco.catalog.config|set", 2}, {"reco.item.set", 1},
     {"reco.item.del", 1},           {"reco.item.get", 1},           {"reco.model.put", 1},
     {"reco.model.activate", 1},     {"reco.model.rollback", 1},     {"reco.model.del", 1},

@@ -65,6 +65,7 @@ void reply_string(RedisModuleCtx* ctx, std::string_view s);
 
 // Each file of commands registers its own.
 int register_catalog_commands(RedisModuleCtx* ctx);
+int register_catalog_copy_commands(RedisModuleCtx* ctx);  // DUMP / RESTORE
 int register_item_commands(RedisModuleCtx* ctx);
 int register_user_commands(RedisModuleCtx* ctx);
 int register_query_commands(RedisModuleCtx* ctx);

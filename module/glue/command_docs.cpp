@@ -98,6 +98,10 @@ Arg g_catalog_create[] = {
     str("bias_dim", kOpt, "BIAS_DIM", "LAST, NONE or a 0-based dimension"),
     kEnd};
 Arg g_catalog_only[] = {str("catalog"), kEnd};
+Arg g_catalog_dump[] = {str("catalog"), integer("part"), kEnd};
+Arg g_catalog_restore[] = {str("catalog"), integer("part"), integer("parts"),
+                           str("bytes", 0, nullptr, "the part as RECO.CATALOG.DUMP gave it"),
+                           token("replace", "REPLACE"), kEnd};
 Arg g_config_get[] = {str("catalog"), str("param", kOpt | kMulti), kEnd};
 Arg g_config_set[] = {str("catalog"), block("setting", g_pair_sub, kMulti), kEnd};
 
@@ -197,6 +201,12 @@ const CommandDoc kDocs[] = {
      "read fast"},
     {"reco.catalog.list", "Names of all catalogs.", "O(N) where N is the number of catalogs", 1, nullptr, nullptr,
      "read fast"},
+    {"reco.catalog.dump", "One part of a catalog's copy (items, index and graph, blend, models), for RESTORE elsewhere.",
+     "O(N) where N is the number of items for part 0 (it encodes the copy), O(P) for a part of P bytes after it", 3,
+     nullptr, g_catalog_dump, "read"},
+    {"reco.catalog.restore", "Take the parts of a catalog's copy in order; the last one installs the catalog.",
+     "O(P) for a part of P bytes, O(N) where N is the number of items for the last one", -5, nullptr,
+     g_catalog_restore, "write"},
     {"reco.catalog.config", "Read or change the settings of a catalog (GET and SET subcommands).",
      "Depends on subcommand.", -2, nullptr, nullptr, "slow"},
     {"reco.catalog.config|get", "Blend parameters and query-time index settings of a catalog.",

@@ -13,7 +13,7 @@ namespace reco::glue {
 namespace {
 
 Limits g_limits{static_cast<long long>(kMaxK), static_cast<long long>(kMaxBudget),
-                static_cast<long long>(kMaxEf), 100000, 512LL << 20};
+                static_cast<long long>(kMaxEf), 100000, 512LL << 20, 32LL << 20};
 bool g_enforced = true;
 
 }  // namespace

@@ -19,6 +19,9 @@ struct Limits {
   long long max_ef;           // reco.max-ef: EF, EF_RUNTIME, EF_CONSTRUCTION
   long long max_list;         // reco.max-list: entries of any counted list or item list
   long long max_model_bytes;  // reco.max-model-bytes: a RECO.MODEL.PUT file
+  // Not a cap: reco.copy-part-bytes, the size of a RECO.CATALOG.DUMP part (smaller parts
+  // mean smaller replication and client buffers per command).
+  long long copy_part_bytes;
 };
 
 const Limits& limits();

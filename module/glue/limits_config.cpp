@@ -1,4 +1,4 @@
-// The reco.max-* configs (see limits_config.hpp): each is a numeric module config whose
+// The reco.max-* configs and reco.copy-part-bytes (see limits_config.hpp): each is a numeric module config whose
 // storage is a field of the caps in limits.cpp; the server checks min..max before set_value.
 #include "limits_config.hpp"
 
@@ -34,6 +34,7 @@ int register_limits_config(RedisModuleCtx* ctx) {
       {"max-ef", &l.max_ef, 1, static_cast<long long>(kMaxEf)},
       {"max-list", &l.max_list, 1, 100000000},
       {"max-model-bytes", &l.max_model_bytes, 1024, static_cast<long long>(kMaxTensorFileBytes)},
+      {"copy-part-bytes", &l.copy_part_bytes, 1024, 256LL << 20},
   };
   for (const NumericConfig& c : configs) {
     if (RedisModule_RegisterNumericConfig(ctx, c.name, *c.value, REDISMODULE_CONFIG_DEFAULT, c.min, c.max,

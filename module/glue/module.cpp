@@ -32,7 +32,7 @@ RECO_MODULE_EXPORT int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString
     RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "could not register the reco-user type");
     return REDISMODULE_ERR;
   }
-  if (register_catalog_commands(ctx) == REDISMODULE_ERR ||
+  if (register_catalog_commands(ctx) == REDISMODULE_ERR || register_catalog_copy_commands(ctx) == REDISMODULE_ERR ||
       register_item_commands(ctx) == REDISMODULE_ERR ||
       register_user_commands(ctx) == REDISMODULE_ERR ||
       register_query_commands(ctx) == REDISMODULE_ERR ||

@@ -56,6 +56,19 @@ bool Registry::drop(std::string_view name) {
   return true;
 }
 
+void Registry::put(std::unique_ptr<Catalog> catalog) {
+  std::string name(catalog->name());
+  std::shared_ptr<SharedCatalog> next = share(std::move(catalog));
+  auto it = catalogs_.find(name);
+  if (it == catalogs_.end()) {
+    catalogs_.emplace(std::move(name), std::move(next));
+    return;
+  }
+  std::shared_ptr<SharedCatalog> gone = std::move(it->second);
+  it->second = std::move(next);
+  free_off_main(std::move(gone));
+}
+
 void Registry::replace(CatalogMap&& next) noexcept {
   CatalogMap old;
   old.swap(catalogs_);

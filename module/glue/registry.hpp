@@ -41,6 +41,8 @@ class Registry {
   void create(std::string_view name, std::size_t dim, Metric metric, const IndexConfig& index,
               std::optional<std::uint32_t> bias_dim = std::nullopt);
   bool drop(std::string_view name);
+  // Installs `catalog` under its name, replacing (and releasing) one of that name if any.
+  void put(std::unique_ptr<Catalog> catalog);
 
   const CatalogMap& all() const noexcept { return catalogs_; }
   // Installs a complete new set; the old catalogs are released (freed once no query holds

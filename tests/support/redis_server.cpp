@@ -69,7 +69,20 @@ Reply copy_reply(const redisReply* r) {
   return out;
 }
 
-int pick_free_port() {
+// Whether `port` can be bound on loopback now.
+bool port_free(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+int pick_any_free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket(): " + std::string(std::strerror(errno)));
   sockaddr_in addr{};
@@ -85,6 +98,16 @@ int pick_free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// A free port that a cluster node can use too: at most 55535, with port + 10000 (the
+// cluster bus) free as well.
+int pick_free_port() {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = pick_any_free_port();
+    if (port <= 55535 && port_free(port + 10000)) return port;
+  }
+  return pick_any_free_port();
 }
 
 std::string read_file(const std::string& path) {

@@ -41,6 +41,9 @@ struct LoadSummary {
   uint64_t errors = 0;
   double seconds = 0;
   std::vector<std::string> first_errors;  // "id: message"
+  // Records a cluster node sent elsewhere (MOVED/ASK replies: id, the reply), not counted as
+  // errors; the cluster loader re-sends them.
+  std::vector<std::pair<std::string, std::string>> redirected;
   double rate() const { return seconds > 0 ? static_cast<double>(records) / seconds : 0.0; }
 };
 
