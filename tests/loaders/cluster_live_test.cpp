@@ -15,6 +15,7 @@
 
 #include "live_fixture.hpp"
 #include "reco_offline/cluster.hpp"
+#include "reco_offline/cluster_loader.hpp"
 #include "reco_offline/factor_files.hpp"
 #include "reco_offline/prepare.hpp"
 #include "redis_server.hpp"
@@ -224,6 +225,53 @@ TEST_F(Cluster, FanOutAddAMasterReshardFailOver) {
   r = run(tool("reco-load") + " -p " + prep + " -P " + port0() + " --only users --progress never");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(user_keys(), static_cast<long long>(users.size()));
+}
+
+TEST_F(Cluster, UsersFollowMovedAndAsk) {
+  ToolRun r = run(tool("reco-load") + " -p " + prep + " -P " + port0() + " --only items --progress never");
+  ASSERT_EQ(r.status, 0) << r.output;
+  RedisConnection conn("127.0.0.1", nodes[0]->port());
+  const ClusterTopology real = read_topology(conn);
+  ASSERT_EQ(real.masters().size(), 3u);
+  LoadOptions options;
+  options.progress = ProgressBar::Mode::Never;
+
+  // MOVED: a stale view (the shards' slot ranges rotated) sends every user to a wrong master
+  // first; the loader reads the topology again and every user lands on its slot's master.
+  ClusterTopology stale = real;
+  const auto first = stale.shards[0].slots;
+  for (size_t s = 0; s + 1 < stale.shards.size(); ++s) stale.shards[s].slots = stale.shards[s + 1].slots;
+  stale.shards.back().slots = first;
+  const std::vector<UserRecord> some(users.begin(), users.begin() + 150);
+  LoadSummary moved = load_users_cluster(stale, some, nullptr, options);
+  EXPECT_EQ(moved.errors, 0u) << (moved.first_errors.empty() ? "" : moved.first_errors[0]);
+  EXPECT_EQ(moved.records, some.size());
+  for (const UserRecord& u : some) {
+    RedisServer* o = owner("user:" + u.id);
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->cmd({"EXISTS", "user:" + u.id}).integer, 1) << u.id;
+  }
+
+  // ASK: a slot half-way through a migration (MIGRATING on its owner, IMPORTING on another
+  // master, no key moved yet): a new key of that slot is created on the importing node.
+  const UserRecord& u = users[200];
+  const std::string key = "user:" + u.id;
+  const int slot = key_slot(key);
+  RedisServer* from = owner(key);
+  ASSERT_NE(from, nullptr);
+  RedisServer* to = nullptr;
+  for (const ClusterNode& m : real.masters())
+    if (m.port != from->port()) to = by_port(m.port);
+  ASSERT_NE(to, nullptr);
+  const std::string from_id = from->cmd({"CLUSTER", "MYID"}).str, to_id = to->cmd({"CLUSTER", "MYID"}).str;
+  ASSERT_EQ(to->cmd({"CLUSTER", "SETSLOT", std::to_string(slot), "IMPORTING", from_id}).str, "OK");
+  ASSERT_EQ(from->cmd({"CLUSTER", "SETSLOT", std::to_string(slot), "MIGRATING", to_id}).str, "OK");
+  LoadSummary asked = load_users_cluster(real, {u}, nullptr, options);
+  EXPECT_EQ(asked.errors, 0u) << (asked.first_errors.empty() ? "" : asked.first_errors[0]);
+  EXPECT_EQ(from->cmd({"EXISTS", key}).integer, 0);
+  to->cmd({"ASKING"});
+  EXPECT_EQ(to->cmd({"RECO.USER.GET", key}).is_array(), true);  // created where the slot is going
+  EXPECT_EQ(to->cmd({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).integer, 1);
 }
 
 }  // namespace
