@@ -3,6 +3,8 @@
 // nothing, refused CONFIG SET values, load-time settings, CONFIG REWRITE).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,6 +19,7 @@ namespace {
 
 const std::vector<std::string> kCommands{
     "reco.catalog.create", "reco.catalog.drop",   "reco.catalog.info",  "reco.catalog.list",
+    "reco.catalog.dump",   "reco.catalog.restore",
     "reco.catalog.config", "reco.item.set",       "reco.item.del",      "reco.item.get",
     "reco.user.set",       "reco.user.get",       "reco.user.seen.add", "reco.user.seen.del",
     "reco.user.seen.has",  "reco.recommend",      "reco.similar",       "reco.knn",
@@ -52,6 +55,13 @@ class Operating : public ::testing::Test {
 };
 
 TEST_F(Operating, CommandDocsForEveryCommand) {
+  // The list above is every command the module registers (a new one must be added to it).
+  std::vector<std::string> registered = srv.cmd({"COMMAND", "LIST", "FILTERBY", "MODULE", "reco"}).strings();
+  std::vector<std::string> listed = kCommands;
+  listed.insert(listed.end(), {"reco.catalog.config|get", "reco.catalog.config|set"});
+  std::sort(registered.begin(), registered.end());
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(registered, listed);
   for (const std::string& name : kCommands) {
     Reply docs = srv.cmd({"COMMAND", "DOCS", name});
     ASSERT_EQ(docs.elements.size(), 2u) << name;
