@@ -3,17 +3,20 @@
 // included, without re-inserting its items.
 //
 // DUMP <catalog> <part> replies [version, parts, bytes]: part `part` (0-based) of the
-// catalog's copy, cut in parts of reco.copy-part-bytes (32 MiB; the size is fixed per copy). The copy is encoded when part 0 is asked,
-// and again whenever the catalog changed since (its version moved), so all parts a client
-// gets with one version belong to one copy; a client that sees the version change starts
-// over. The encoded copy is kept until its last part has been served.
+// catalog's copy, cut in parts of reco.copy-part-bytes (32 MiB; the size is fixed per copy).
+// The copy is encoded when part 0 is asked, and again whenever the catalog changed since
+// (its version moved), so all parts a client gets with one version belong to one copy; a
+// client that sees the version change starts over. The encoded copy is kept until its last
+// part has been served (a dump left unfinished: until a later DUMP finds its catalog changed
+// or gone).
 //
 // RESTORE <catalog> <part> <parts> <bytes> [REPLACE] takes the parts in order: part 0 starts
 // a new copy (dropping any unfinished one of that name), the last one decodes the whole and
 // installs it; a catalog of that name is replaced only with REPLACE (checked at part 0 and
 // again at the end). An error leaves the node's catalogs as they were and discards the
-// unfinished copy. Each part is replicated and appended to the AOF as sent, so replicas and
-// replays stage and install the same copy.
+// unfinished copy; an unfinished restore is held until its last part or a new part 0. Each
+// part is replicated and appended to the AOF as sent, so replicas and replays stage and
+// install the same copy.
 //
 // State: the encoded copies and the unfinished restores belong to the main thread. The
 // decode of the last part runs on the main thread (bench/RESULTS.md measures it).
@@ -64,6 +67,10 @@ void catalog_dump(const Call& call) {
   const std::string_view name = args.next("catalog name");
   const long long part = args.next_integer("part", 0, kMaxCopyParts - 1);
   const Catalog& catalog = registry().get(name);
+  // Copies whose catalog is gone or has changed are of no use to anyone any more.
+  std::erase_if(encoded(), [&](const auto& e) {
+    return e.first != name && (!registry().contains(e.first) || registry().get(e.first).version() != e.second.version);
+  });
   auto it = encoded().find(name);
   if (it == encoded().end() || part == 0 || it->second.version != catalog.version()) {
     EncodedCopy copy{catalog.version(), static_cast<std::size_t>(limits().copy_part_bytes),
