@@ -24,6 +24,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -38,6 +39,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_client.hpp"
@@ -356,14 +358,57 @@ int main(int argc, char** argv) {
       const double dump_s = seconds_since(t0);
       std::size_t bytes = 0;
       for (const auto& p : parts) bytes += p.size();
-      t0 = Clock::now();
-      for (std::size_t p = 0; p < parts.size(); ++p) {
-        const auto tp = Clock::now();
-        ReplyPtr r = to.cmd({"RECO.CATALOG.RESTORE", "c", std::to_string(p), std::to_string(parts.size()), parts[p]});
-        if (p + 1 == parts.size()) last_part_s = seconds_since(tp);
-        if (r->type == REDIS_REPLY_ERROR) fail("RECO.CATALOG.RESTORE: " + describe(r.get()));
-      }
-      const double restore_s = seconds_since(t0);
+      // Another client PINGs the target every millisecond while the copy arrives: how long
+      // its main thread is held. The restore runs twice: with the target's workers (the
+      // last part's decode on one of them, the default) and with reco.threads 0 (inline).
+      struct Restored {
+        double seconds = 0, last_part = 0, ping_p99 = 0, ping_max = 0;
+        std::size_t pings = 0;
+      };
+      const auto restore_all = [&](const char* threads) {
+        Restored out;
+        ReplyPtr cfg = to.cmd({"CONFIG", "SET", "reco.threads", threads});
+        if (cfg->type == REDIS_REPLY_ERROR) fail("CONFIG SET reco.threads: " + describe(cfg.get()));
+        std::atomic<bool> probing{true};
+        std::vector<double> pings;
+        std::thread prober([&] {
+          Conn p(copy.port());
+          while (probing.load()) {
+            const auto tp = Clock::now();
+            p.cmd({"PING"});
+            pings.push_back(seconds_since(tp) * 1e3);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        });
+        const auto t1 = Clock::now();
+        for (std::size_t p = 0; p < parts.size(); ++p) {
+          const auto tp = Clock::now();
+          ReplyPtr r = to.cmd({"RECO.CATALOG.RESTORE", "c", std::to_string(p), std::to_string(parts.size()), parts[p],
+                               "REPLACE"});
+          if (p + 1 == parts.size()) out.last_part = seconds_since(tp);
+          if (r->type == REDIS_REPLY_ERROR) fail("RECO.CATALOG.RESTORE: " + describe(r.get()));
+        }
+        out.seconds = seconds_since(t1);
+        probing = false;
+        prober.join();
+        std::sort(pings.begin(), pings.end());
+        out.pings = pings.size();
+        if (!pings.empty()) {
+          out.ping_p99 = pings[std::min(pings.size() - 1, pings.size() * 99 / 100)];
+          out.ping_max = pings.back();
+        }
+        return out;
+      };
+      const Restored inline_run = restore_all("0");
+      const Restored worker_run = restore_all("2");
+      const double restore_s = worker_run.seconds;
+      last_part_s = worker_run.last_part;
+      std::printf("restore with reco.threads 0 (decode inline): %.2f s, last part %.2f s, PING on the target "
+                  "p99 %.2f ms, max %.1f ms (%zu pings)\n", inline_run.seconds, inline_run.last_part,
+                  inline_run.ping_p99, inline_run.ping_max, inline_run.pings);
+      std::printf("restore with reco.threads 2 (decode on a worker): %.2f s, last part %.2f s, PING on the target "
+                  "p99 %.2f ms, max %.1f ms (%zu pings)\n", worker_run.seconds, worker_run.last_part,
+                  worker_run.ping_p99, worker_run.ping_max, worker_run.pings);
       const auto digest = [](Conn& c) {
         ReplyPtr r = c.cmd({"RECO.CATALOG.INFO", "c"});
         for (std::size_t i = 0; i + 1 < r->elements; i += 2)
@@ -377,7 +422,7 @@ int main(int argc, char** argv) {
         same += labels_of(a.get()) == labels_of(b.get());
       }
       std::printf("copy: RECO.CATALOG.DUMP %zu parts (%.1f MB) in %.2f s (part 0, which encodes the copy: %.2f s); "
-                  "RECO.CATALOG.RESTORE in %.2f s (the last part, which decodes it: %.2f s); total %.2f s = "
+                  "RECO.CATALOG.RESTORE (workers) in %.2f s (the last part, which decodes it: %.2f s); total %.2f s = "
                   "%.0fx faster than the build; digest %s; %zu of %zu RECO.KNN answers equal; used_memory %s\n",
                   parts.size(), double(bytes) / 1e6, dump_s, first_part_s, restore_s, last_part_s,
                   dump_s + restore_s, build_s / (dump_s + restore_s), digest(*conn) == digest(to) ? "equal" : "DIFFERS",

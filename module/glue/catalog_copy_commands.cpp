@@ -18,10 +18,14 @@
 // part is replicated and appended to the AOF as sent, so replicas and replays stage and
 // install the same copy.
 //
-// State: the encoded copies and the unfinished restores belong to the main thread. The
-// decode of the last part runs on the main thread (bench/RESULTS.md measures it).
+// State: the encoded copies and the unfinished restores belong to the main thread. The last
+// part's decode runs on a query worker when the client may block (a DecodeJob owned by the
+// blocked client; the worker only fills it), inline otherwise (MULTI, scripts, the
+// replication stream, AOF loading, reco.threads 0); the install is always on the main thread.
 #include <array>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +36,7 @@
 #include "reco/error.hpp"
 #include "reco/memory.hpp"
 #include "registry.hpp"
+#include "serving/query_dispatch.hpp"
 
 namespace reco::glue {
 
@@ -60,6 +65,20 @@ std::map<std::string, PendingRestore, std::less<>>& pending() {
   return *m;
 }
 
+
+// The last part of a restore, decoded off the main thread when the client can wait.
+struct DecodeJob {
+  String whole;
+  std::string name;
+  bool replace = false;
+  std::optional<std::size_t> headroom;  // the write's memory budget, carried to the worker
+  std::unique_ptr<Catalog> catalog;
+  std::string error;                    // the error reply, if the decode failed
+};
+void decode(DecodeJob& job) noexcept;
+void install(RedisModuleCtx* ctx, DecodeJob& job);
+int install_reply(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
+void free_job(RedisModuleCtx* ctx, void* privdata);
 
 // RECO.CATALOG.DUMP <catalog> <part>
 void catalog_dump(const Call& call) {
@@ -136,17 +155,69 @@ void catalog_restore(const Call& call) {
     RedisModule_ReplyWithSimpleString(call.ctx, "OK");
     return;
   }
-  const String whole = std::move(p.bytes);
+  auto job = std::make_unique<DecodeJob>();
+  job->whole = std::move(p.bytes);
+  job->name = std::string(name);
+  job->replace = replace;
   pending().erase(it);
-  std::unique_ptr<Catalog> c = decode_catalog_copy(view(whole));
-  if (c->name() != name)
-    throw Error("the copy holds catalog " + quoted(c->name()) + ", not " + quoted(name));
-  if (!replace && registry().contains(name))
-    throw Error("catalog " + quoted(name) + " exists (RESTORE ... REPLACE replaces it)");
-  registry().put(std::move(c));
-  encoded().erase(std::string(name));
-  RedisModule_ReplicateVerbatim(call.ctx);
-  RedisModule_ReplyWithSimpleString(call.ctx, "OK");
+  // The decode (seconds for a million items) runs on a worker when the client may wait for
+  // it; the catalog is installed on the main thread in the reply callback, in one step.
+  if (may_block(call.ctx) && query_pool().size() > 0) {
+    job->headroom = GrowthLimit::remaining();
+    RedisModuleBlockedClient* bc = RedisModule_BlockClient(call.ctx, install_reply, nullptr, free_job, 0);
+    DecodeJob* raw = job.release();
+    const bool queued = query_pool().submit([raw, bc] {
+      decode(*raw);
+      RedisModule_UnblockClient(bc, raw);
+    });
+    if (queued) return;
+    decode(*raw);  // the pool shrank to nothing meanwhile
+    RedisModule_UnblockClient(bc, raw);
+    return;
+  }
+  decode(*job);
+  install(call.ctx, *job);
+}
+
+// The worker's half: decode under the write's memory budget; errors are kept as replies.
+void decode(DecodeJob& job) noexcept {
+  try {
+    std::optional<GrowthLimit> limit;
+    if (job.headroom) limit.emplace(*job.headroom);
+    job.catalog = decode_catalog_copy(view(job.whole));
+  } catch (...) {
+    job.error = current_error_reply();
+  }
+  job.whole = String();
+}
+
+// The main thread's half: checks that still hold, installs, replicates, replies.
+void install(RedisModuleCtx* ctx, DecodeJob& job) {
+  if (!job.error.empty()) throw ReplyError{job.error};
+  if (job.catalog->name() != job.name)
+    throw Error("the copy holds catalog " + quoted(job.catalog->name()) + ", not " + quoted(job.name));
+  if (!job.replace && registry().contains(job.name))
+    throw Error("catalog " + quoted(job.name) + " exists (RESTORE ... REPLACE replaces it)");
+  registry().put(std::move(job.catalog));
+  encoded().erase(job.name);
+  RedisModule_ReplicateVerbatim(ctx);
+  RedisModule_ReplyWithSimpleString(ctx, "OK");
+}
+
+int install_reply(RedisModuleCtx* ctx, RedisModuleString** /*argv*/, int /*argc*/) {
+  auto* job = static_cast<DecodeJob*>(RedisModule_GetBlockedClientPrivateData(ctx));
+  try {
+    install(ctx, *job);
+  } catch (...) {
+    reply_error(ctx, current_error_reply());
+  }
+  return REDISMODULE_OK;
+}
+
+void free_job(RedisModuleCtx* /*ctx*/, void* privdata) {
+  auto* job = static_cast<DecodeJob*>(privdata);
+  if (job->catalog) free_off_main(std::shared_ptr<Catalog>(std::move(job->catalog)));
+  delete job;
 }
 
 }  // namespace

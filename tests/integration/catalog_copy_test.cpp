@@ -191,6 +191,24 @@ TEST_F(CatalogCopy, BadRestoresChangeNothing) {
   EXPECT_EQ(field(away, "films", "digest"), field(home, "films", "digest"));
 }
 
+TEST_F(CatalogCopy, InlineWithoutWorkersAndInsideMulti) {
+  // The last part decodes on a worker by default; without workers, and inside MULTI (where
+  // a client may not block), it decodes inline, with the same result.
+  const std::vector<std::string> parts = dump_all(home, "films");
+  ASSERT_EQ(away.cmd({"CONFIG", "SET", "reco.threads", "0"}).str, "OK");
+  EXPECT_EQ(restore(away, "films", parts), "OK");
+  EXPECT_EQ(probe(away), probe(home));
+  ASSERT_EQ(away.cmd({"CONFIG", "SET", "reco.threads", "2"}).str, "OK");
+  Client c = away.client();
+  ASSERT_EQ(c.cmd({"MULTI"}).str, "OK");
+  for (std::size_t p = 0; p < parts.size(); ++p)
+    c.cmd({"RECO.CATALOG.RESTORE", "films", std::to_string(p), std::to_string(parts.size()), parts[p], "REPLACE"});
+  Reply exec = c.cmd({"EXEC"});
+  ASSERT_EQ(exec.elements.size(), parts.size()) << exec.to_string();
+  EXPECT_EQ(exec.elements.back().str, "OK");
+  EXPECT_EQ(probe(away), probe(home));
+}
+
 TEST_F(CatalogCopy, GuardedLikeTheCatalog) {
   home.cmd({"ACL", "SETUSER", "reader", "on", ">pw", "resetkeys", "%R~reco:catalog:*", "+@all"});
   home.cmd({"ACL", "SETUSER", "nobody", "on", ">pw", "resetkeys", "~user:*", "+@all"});
